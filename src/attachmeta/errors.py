@@ -17,7 +17,9 @@ __all__ = [
     "INVALID_FILE_MESSAGE",
     "AttachmetaError",
     "BlurhashError",
+    "DescriptionError",
     "FocusError",
+    "GeometryError",
     "InvalidMediaError",
     "MediaTooLargeError",
     "UnsupportedMediaError",
@@ -38,6 +40,14 @@ class AttachmetaError(Exception):
 
 class FocusError(AttachmetaError, ValueError):
     """The focus string is not two numbers in [-1, 1]; the message names the offending part."""
+
+
+class GeometryError(AttachmetaError, ValueError):
+    """A size, aspect ratio or crop argument is out of range or of the wrong kind."""
+
+
+class DescriptionError(AttachmetaError, ValueError):
+    """The description is longer than the profile allows."""
 
 
 class BlurhashError(AttachmetaError, ValueError):
@@ -95,6 +105,10 @@ def map_decoder_errors(what: str = "file") -> Iterator[None]:
         raise
     except (Image.DecompressionBombError, MemoryError) as exc:
         raise MediaTooLargeError(f"The {what} needs too much memory to decode") from exc
+    except Image.UnidentifiedImageError as exc:
+        raise InvalidMediaError(
+            f"The {what} could not be decoded: its header is not valid"
+        ) from exc
     except _DECODER_ERRORS as exc:
         detail = str(exc).strip() or type(exc).__name__
         raise InvalidMediaError(f"The {what} could not be decoded: {detail}") from exc

@@ -35,6 +35,7 @@ class Profile:
         gif_min_delay_cs: a GIF frame delay below this (centiseconds) is replaced by ...
         gif_default_delay_cs: ... this delay, as FFmpeg's GIF demuxer does.
         max_frames: animations with more frames than this are refused before decoding.
+        max_description_length: the longest description accepted, in characters.
     """
 
     name: str
@@ -52,6 +53,7 @@ class Profile:
     gif_min_delay_cs: int = 2
     gif_default_delay_cs: int = 10
     max_frames: int = 100_000
+    max_description_length: int = 1_500
 
 
 # Mastodon 4.x: app/models/media_attachment.rb and app/models/concerns/attachmentable.rb.

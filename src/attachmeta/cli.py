@@ -1,0 +1,186 @@
+"""The ``attachmeta`` command: analyze a file and print the Attachment JSON, or run a demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from PIL import Image
+
+from .analyze import Analysis, analyze
+from .blurhash import decode_blurhash
+from .demo import DEMO_FOCUS, demo_jpeg
+from .errors import (
+    AttachmetaError,
+    DescriptionError,
+    FocusError,
+    GeometryError,
+    InvalidMediaError,
+    MediaTooLargeError,
+    UnsupportedMediaError,
+)
+from .geometry import AspectLike
+from .profiles import PROFILES
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_BAD_MEDIA = 65  # sysexits EX_DATAERR
+EXIT_NO_INPUT = 66  # sysexits EX_NOINPUT
+DEMO_CROPS = {"16x9": "16:9", "1x1": "1:1", "4x5": "4:5"}
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    print(f"attachmeta: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _analyze_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attachmeta",
+        description="Print the Mastodon Attachment JSON (type, meta, description, blurhash) of a "
+        "media file. 'attachmeta demo' analyzes a built-in sample instead.",
+        epilog="Exit status: 0 ok, 2 usage error, 65 bad media, 66 unreadable file.",
+    )
+    parser.add_argument("file", type=Path, help="the media file to analyze")
+    parser.add_argument("--focus", metavar="X,Y", help="focal point, two numbers in [-1, 1]")
+    parser.add_argument("--description", metavar="TEXT", help="alt text to include")
+    parser.add_argument(
+        "--profile", default="mastodon", choices=sorted(PROFILES), help="server conventions"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="reject malformed focus and undecodable files"
+    )
+    parser.add_argument("--small", type=Path, metavar="PATH", help="write the preview image here")
+    parser.add_argument(
+        "--crop",
+        action="append",
+        default=[],
+        metavar="SPEC=PATH",
+        help="write a focal-point crop of the preview: 16:9=out.png (aspect, preview resolution) "
+        "or 640x360=out.png (exact size); repeatable",
+    )
+    parser.add_argument(
+        "--crop-mode", choices=["css", "center"], default="css", help="crop placement rule"
+    )
+    return parser
+
+
+def _demo_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attachmeta demo",
+        description="Render a sample scene, analyze it with a focal point, and write the source, "
+        "the JSON, the preview, the BlurHash placeholder and focal-point crops to a folder.",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="folder to write into (default: a new temporary folder)"
+    )
+    parser.add_argument("--profile", default="mastodon", choices=sorted(PROFILES))
+    return parser
+
+
+def _parse_crop(spec: str) -> tuple[AspectLike, Path]:
+    target, sep, path = spec.partition("=")
+    if not sep or not target or not path:
+        raise GeometryError(f"--crop takes SPEC=PATH such as 16:9=crop.png, got {spec!r}")
+    if "x" in target:
+        width, _, height = target.partition("x")
+        if not (width.isdigit() and height.isdigit()):
+            raise GeometryError(f"crop size {target!r} must be WIDTHxHEIGHT in pixels")
+        return (int(width), int(height)), Path(path)
+    return target, Path(path)
+
+
+def _save(image: Image.Image, path: Path) -> None:
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None:
+        raise GeometryError(f"cannot tell an image format from the file name {str(path)!r}")
+    if image.mode == "RGBA" and fmt in ("JPEG", "BMP"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        image = background
+    try:
+        image.save(path, fmt)
+    except (OSError, ValueError, KeyError) as exc:
+        _fail(f"cannot write {path}: {exc}", EXIT_NO_INPUT)
+
+
+def _print_json(result: Analysis) -> None:
+    print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+
+
+def _run_analyze(argv: Sequence[str]) -> int:
+    args = _analyze_parser().parse_args(argv)
+    try:
+        crops = [_parse_crop(spec) for spec in args.crop]
+        result = analyze(
+            args.file,
+            focus=args.focus,
+            description=args.description,
+            profile=args.profile,
+            strict=args.strict,
+        )
+        _print_json(result)
+        if result.type == "unknown":
+            print(f"attachmeta: {args.file}: not understood: {result.error}", file=sys.stderr)
+            return 0
+        if args.small is not None:
+            small = result.small
+            if small is not None:
+                _save(small, args.small)
+        for size, path in crops:
+            _save(result.thumbnail(size, mode=args.crop_mode), path)
+    except (FocusError, DescriptionError, GeometryError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except (UnsupportedMediaError, MediaTooLargeError, InvalidMediaError) as exc:
+        _fail(f"{args.file}: {exc}", EXIT_BAD_MEDIA)
+    except AttachmetaError as exc:
+        _fail(str(exc), EXIT_NO_INPUT)
+    return 0
+
+
+def _run_demo(argv: Sequence[str]) -> int:
+    args = _demo_parser().parse_args(argv)
+    out: Path = args.out or Path(tempfile.mkdtemp(prefix="attachmeta-demo-"))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        source = out / "source.jpg"
+        source.write_bytes(demo_jpeg())
+    except OSError as exc:
+        _fail(f"cannot write to {out}: {exc}", EXIT_NO_INPUT)
+    result = analyze(
+        source, focus=DEMO_FOCUS, description="A sun over green hills", profile=args.profile
+    )
+    small = result.small
+    assert small is not None and result.blurhash is not None  # the demo scene always decodes
+    (out / "attachment.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    _save(small, out / "small.png")
+    _save(decode_blurhash(result.blurhash, *small.size), out / "blurhash.png")
+    for name, aspect in DEMO_CROPS.items():
+        _save(result.thumbnail(aspect), out / f"crop-{name}.png")
+    _print_json(result)
+    print(
+        f"attachmeta: wrote source, JSON, preview, placeholder and crops to {out}", file=sys.stderr
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    Args:
+        argv: the arguments after the program name (default: ``sys.argv[1:]``).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "demo":
+        return _run_demo(args[1:])
+    return _run_analyze(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

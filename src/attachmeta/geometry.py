@@ -1,0 +1,216 @@
+"""Pure size arithmetic: pixel budgets, fitting into boxes, ``meta`` sizes and crop boxes."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Sequence
+from typing import Literal
+
+from .errors import GeometryError
+from .focus import Focus
+
+__all__ = [
+    "CropMode",
+    "budget_box",
+    "crop_box",
+    "fit_within",
+    "image_meta",
+    "parse_aspect",
+    "size_for_budget",
+]
+
+CropMode = Literal["css", "center"]
+Size = tuple[int, int]
+Box = tuple[int, int, int, int]
+AspectLike = float | int | str | Sequence[float]
+
+
+def _check_size(width: object, height: object, what: str = "size") -> Size:
+    try:
+        if isinstance(width, bool) or isinstance(height, bool):
+            raise TypeError
+        w, h = operator.index(width), operator.index(height)  # type: ignore[arg-type]
+    except TypeError:
+        raise GeometryError(f"{what} must be two integers, got {width!r}x{height!r}") from None
+    if w < 1 or h < 1:
+        raise GeometryError(f"{what} must be at least 1x1, got {w}x{h}")
+    return w, h
+
+
+def image_meta(width: int, height: int) -> dict[str, int | str | float]:
+    """The ``meta.original`` / ``meta.small`` object of an image of this size.
+
+    Args:
+        width: width in pixels, at least 1.
+        height: height in pixels, at least 1.
+    """
+    width, height = _check_size(width, height)
+    return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
+
+
+def _round_half_up(numerator: int, denominator: int) -> int:
+    """numerator/denominator rounded half up, exactly (both positive)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def budget_box(width: int, height: int, pixels: int) -> Size:
+    """The box Mastodon fits an image of this aspect into to spend ``pixels`` pixels.
+
+    ``round(sqrt(P*w/h)) x round(sqrt(P*h/w))`` in floating point, rounded half away from
+    zero, as Mastodon computes it in Ruby.
+
+    Args:
+        width: image width.
+        height: image height.
+        pixels: the pixel budget, at least 1.
+    """
+    width, height = _check_size(width, height)
+    if not isinstance(pixels, int) or pixels < 1:
+        raise GeometryError(f"pixel budget must be a positive integer, got {pixels!r}")
+    box_w = math.floor(math.sqrt(pixels * (width / height)) + 0.5)
+    box_h = math.floor(math.sqrt(pixels * (height / width)) + 0.5)
+    return max(1, box_w), max(1, box_h)
+
+
+def fit_within(width: int, height: int, box_width: int, box_height: int, *, upscale: bool) -> Size:
+    """The size of the image scaled to fit the box, keeping its aspect ratio.
+
+    The limiting side takes the box's length exactly; the other side is rounded half up and
+    never below 1.
+
+    Args:
+        width: image width.
+        height: image height.
+        box_width: box width.
+        box_height: box height.
+        upscale: also enlarge an image smaller than the box; otherwise it is returned as is.
+    """
+    width, height = _check_size(width, height)
+    box_width, box_height = _check_size(box_width, box_height, "box")
+    if not upscale and width <= box_width and height <= box_height:
+        return width, height
+    if box_width * height <= box_height * width:  # the width limits
+        return box_width, max(1, _round_half_up(height * box_width, width))
+    return max(1, _round_half_up(width * box_height, height)), box_height
+
+
+def size_for_budget(width: int, height: int, pixels: int) -> Size:
+    """The size Mastodon stores an image at under a pixel budget; never enlarged.
+
+    Args:
+        width: displayed image width.
+        height: displayed image height.
+        pixels: the budget (for example 230,400 for the ``small`` preview).
+    """
+    width, height = _check_size(width, height)
+    box_w, box_h = budget_box(width, height, pixels)
+    if width * height <= pixels:
+        return width, height
+    return fit_within(width, height, box_w, box_h, upscale=False)
+
+
+def parse_aspect(aspect_or_size: AspectLike) -> float:
+    """A positive finite aspect ratio from ``1.5``, ``"16:9"``, ``"16/9"`` or ``(16, 9)``.
+
+    Args:
+        aspect_or_size: a ratio, a ``"W:H"`` string, or a (width, height) pair.
+
+    Raises:
+        GeometryError: it is none of those, or not positive and finite.
+    """
+    if isinstance(aspect_or_size, str):
+        for sep in (":", "/", "x"):
+            if sep in aspect_or_size:
+                w_text, _, h_text = aspect_or_size.partition(sep)
+                try:
+                    value = float(w_text) / float(h_text)
+                except (ValueError, ZeroDivisionError):
+                    break
+                return _positive_aspect(value, aspect_or_size)
+        raise GeometryError(f'aspect {aspect_or_size!r} is not of the form "W:H"')
+    if isinstance(aspect_or_size, bool):
+        raise GeometryError(
+            f'aspect must be a number, a "W:H" string or a pair, got {aspect_or_size!r}'
+        )
+    if isinstance(aspect_or_size, int | float):
+        return _positive_aspect(float(aspect_or_size), aspect_or_size)
+    try:
+        w, h = aspect_or_size
+        value = float(w) / float(h)
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise GeometryError(
+            f'aspect must be a number, a "W:H" string or a (width, height) pair, '
+            f"got {aspect_or_size!r}"
+        ) from None
+    return _positive_aspect(value, aspect_or_size)
+
+
+def _positive_aspect(value: float, given: object) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise GeometryError(f"aspect {given!r} must be positive and finite")
+    return value
+
+
+def _focus_fractions(focus: Focus | tuple[float, float] | None) -> tuple[float, float]:
+    if focus is None:
+        return 0.5, 0.5
+    if not isinstance(focus, Focus):
+        try:
+            x, y = focus
+            focus = Focus(float(x), float(y))
+        except (TypeError, ValueError):
+            raise GeometryError(f"focus must be a Focus or an (x, y) pair, got {focus!r}") from None
+    return focus.fractions()
+
+
+def crop_box(
+    size: tuple[int, int],
+    aspect_or_size: AspectLike,
+    focus: Focus | tuple[float, float] | None = None,
+    *,
+    mode: CropMode = "css",
+) -> Box:
+    """The largest box of the target aspect inside an image, placed by the focal point.
+
+    Args:
+        size: (width, height) of the image.
+        aspect_or_size: the target aspect: a ratio, ``"16:9"``, or a (width, height) pair.
+        focus: the focal point; ``None`` is the centre. Coordinates outside [-1, 1] are clamped.
+        mode: ``"css"`` places the box as CSS ``object-fit: cover`` with Mastodon's
+            ``object-position`` does: left = px*(W-cw), top = py*(H-ch), with px = (x+1)/2 and
+            py = (1-y)/2, so the focal point keeps its relative place. ``"center"`` centres the
+            box on the focal point and clamps it to the image (jquery-focuspoint's rule).
+
+    Returns:
+        (left, top, right, bottom) in pixels, as Pillow's ``crop`` takes it.
+
+    Raises:
+        GeometryError: a bad size, aspect, focus or mode.
+    """
+    try:
+        width, height = size
+    except (TypeError, ValueError):
+        raise GeometryError(f"size must be a (width, height) pair, got {size!r}") from None
+    width, height = _check_size(width, height)
+    aspect = parse_aspect(aspect_or_size)
+    px, py = _focus_fractions(focus)
+    if width > height * aspect:
+        crop_h = height
+        crop_w = min(width, max(1, math.floor(height * aspect + 0.5)))
+    else:
+        crop_w = width
+        crop_h = min(height, max(1, math.floor(width / aspect + 0.5)))
+    if mode == "css":
+        left = math.floor(px * (width - crop_w) + 0.5)
+        top = math.floor(py * (height - crop_h) + 0.5)
+    elif mode == "center":
+        left = _clamp(math.floor(px * width - crop_w / 2 + 0.5), 0, width - crop_w)
+        top = _clamp(math.floor(py * height - crop_h / 2 + 0.5), 0, height - crop_h)
+    else:
+        raise GeometryError(f'crop mode must be "css" or "center", got {mode!r}')
+    return left, top, left + crop_w, top + crop_h
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))

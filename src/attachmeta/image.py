@@ -1,0 +1,209 @@
+"""Still-image decoding: open by sniffed type, orient, reduce, convert to sRGB, flatten.
+
+Everything here works on one Pillow image and returns a new one; callers decide sizes.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageCms
+
+from .errors import InvalidMediaError, map_decoder_errors
+
+__all__ = [
+    "PILLOW_FORMATS",
+    "decode_preview",
+    "display_size",
+    "exif_orientation",
+    "flatten",
+    "open_image",
+    "resize",
+]
+
+# The Pillow plugin allowed to read each accepted type: a file is never handed to a decoder
+# other than the one its sniffed type names.
+PILLOW_FORMATS: dict[str, str] = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/apng": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+    "image/avif": "AVIF",
+    "image/heic": "HEIF",
+    "image/heif": "HEIF",
+    "image/heic-sequence": "HEIF",
+    "image/heif-sequence": "HEIF",
+}
+
+# EXIF orientation -> the transposes that make the stored pixels upright.
+_ORIENT: dict[int, tuple[Image.Transpose, ...]] = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+_EXIF_ORIENTATION_TAG = 0x0112
+
+
+@lru_cache(maxsize=1)
+def _register_heif() -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def open_image(data: bytes, mime: str) -> Image.Image:
+    """Open ``data`` lazily (header only) with the one Pillow plugin for ``mime``.
+
+    Args:
+        data: the file's bytes.
+        mime: its sniffed MIME type, a key of :data:`PILLOW_FORMATS`.
+
+    Raises:
+        InvalidMediaError: the plugin cannot read the header.
+    """
+    fmt = PILLOW_FORMATS.get(mime)
+    if fmt is None:
+        raise InvalidMediaError(f"No image decoder for {mime}")
+    if fmt == "HEIF":
+        _register_heif()
+    with map_decoder_errors():
+        return Image.open(io.BytesIO(data), formats=[fmt])
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1..8) of ``image``; 1 when absent, malformed or out of range.
+
+    Args:
+        image: an opened image.
+    """
+    try:
+        value = image.getexif().get(_EXIF_ORIENTATION_TAG, 1)
+    except Exception:  # a broken EXIF block must not make the image unreadable
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def display_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """The upright size of an image stored at ``size`` with this EXIF orientation.
+
+    Args:
+        size: stored (width, height).
+        orientation: EXIF orientation 1..8; 5 to 8 swap the sides.
+    """
+    width, height = size
+    return (height, width) if orientation >= 5 else (width, height)
+
+
+def decode_preview(
+    image: Image.Image,
+    size: tuple[int, int],
+    orientation: int,
+    *,
+    canvas: tuple[int, int] | None = None,
+) -> Image.Image:
+    """Decode ``image`` into an upright sRGB RGB or RGBA image of exactly ``size``.
+
+    JPEGs are decoded at a reduced scale (``Image.draft``) when the target is smaller; the
+    colour profile is applied after resizing, where it costs least. The result has no metadata.
+
+    Args:
+        image: an image from :func:`open_image`, not loaded yet.
+        size: the upright target (width, height).
+        orientation: the EXIF orientation to undo.
+        canvas: crop the decoded pixels to this (width, height) first (a GIF frame can run past
+            the logical screen, and only the screen counts).
+    """
+    stored = display_size(size, orientation)
+    with map_decoder_errors():
+        if image.format == "JPEG":
+            image.draft(None, stored)
+        icc = image.info.get("icc_profile")
+        image.load()
+        if canvas is not None and image.size != canvas:
+            image = image.crop((0, 0, *canvas))
+        pixels = _normalise_mode(image)
+        pixels = resize(pixels, stored)
+        pixels = _to_srgb(pixels, icc if isinstance(icc, bytes) else None)
+        for step in _ORIENT.get(orientation, ()):
+            pixels = pixels.transpose(step)
+    pixels.info = {}
+    return pixels
+
+
+def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Resize with Lanczos (up or down); big reductions first shrink by a box filter.
+
+    Args:
+        image: an RGB, RGBA, L, LA or CMYK image.
+        size: the target (width, height).
+    """
+    if image.size == size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def flatten(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    """``image`` as RGB, its transparent pixels composited over ``background``.
+
+    Args:
+        image: an RGB or RGBA image.
+        background: the RGB colour behind transparent pixels.
+    """
+    if image.mode != "RGBA":
+        return image.convert("RGB")
+    base = Image.new("RGB", image.size, background)
+    base.paste(image, mask=image.getchannel("A"))
+    return base
+
+
+def _normalise_mode(image: Image.Image) -> Image.Image:
+    """Bring any decoded mode to one of RGB, RGBA, L, LA or CMYK, 8 bits per channel."""
+    mode = image.mode
+    if mode in ("RGB", "RGBA", "L", "LA", "CMYK"):
+        return image
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in image.info
+        return image.convert("RGBA" if has_alpha else "RGB")
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        # Pillow's own conversion clips 16-bit values at 255; scale them instead.
+        array = np.asarray(image, dtype=np.float64)
+        return Image.fromarray(np.clip(array / 257.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if mode in ("1", "RGBX", "YCbCr", "LAB", "HSV"):
+        return image.convert("RGB" if mode != "1" else "L")
+    if mode in ("La", "RGBa"):
+        return image.convert("RGBA" if mode == "RGBa" else "LA")
+    raise InvalidMediaError(f"Unsupported pixel mode {mode}")
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """Convert to RGB or RGBA in sRGB, through the embedded ICC profile when there is one."""
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
+    colour = image.convert(image.mode[:-1]) if alpha is not None else image
+    converted = _apply_icc(colour, icc) if icc else None
+    if converted is None:
+        converted = colour.convert("RGB")
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted
+
+
+def _apply_icc(image: Image.Image, icc: bytes) -> Image.Image | None:
+    """Transform through the embedded profile; ``None`` when the profile is unusable."""
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        result = ImageCms.profileToProfile(image, source, _srgb_profile(), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None  # a broken or mismatched profile: fall back to the plain conversion
+    return result

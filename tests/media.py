@@ -1,0 +1,51 @@
+"""Builders for test media: every input the tests need, made with Pillow in memory."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+
+
+def encode(image: Image.Image, fmt: str, **params: Any) -> bytes:
+    """``image`` saved in ``fmt`` (a Pillow format name) as bytes."""
+    if fmt == "HEIF":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    image.save(out, fmt, **params)
+    return out.getvalue()
+
+
+def gradient(width: int, height: int, mode: str = "RGB") -> Image.Image:
+    """A smooth colour gradient (not flat, so BlurHash AC terms are non-zero)."""
+    image = Image.new("RGB", (width, height))
+    image.putdata(
+        [
+            (255 * x // max(1, width - 1), 255 * y // max(1, height - 1), 128)
+            for y in range(height)
+            for x in range(width)
+        ]
+    )
+    return image.convert(mode)
+
+
+def marked(width: int, height: int) -> Image.Image:
+    """Grey image with a red top-left quarter and a blue bottom-right quarter."""
+    image = Image.new("RGB", (width, height), (128, 128, 128))
+    image.paste((255, 0, 0), (0, 0, width // 2, height // 2))
+    image.paste((0, 0, 255), (width // 2, height // 2, width, height))
+    return image
+
+
+def animated_gif(width: int, height: int, frames: int, duration_ms: int | list[int]) -> bytes:
+    """A looping GIF whose frames are different flat colours."""
+    images = [Image.new("P", (width, height), i % 256) for i in range(frames)]
+    palette = [c for i in range(256) for c in ((i * 53) % 256, (i * 97) % 256, (i * 31) % 256)]
+    for image in images:
+        image.putpalette(palette)
+    return encode(
+        images[0], "GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0
+    )

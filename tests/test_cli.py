@@ -1,0 +1,127 @@
+"""The command line: JSON output, written images, exit codes, and the demo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from media import encode, gradient, marked
+from PIL import Image
+
+from attachmeta.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_prints_the_attachment_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "photo.png"
+    path.write_bytes(encode(marked(600, 400), "PNG"))
+    small, wide, square = tmp_path / "small.png", tmp_path / "wide.jpg", tmp_path / "sq.png"
+    code, out, err = run(
+        capsys,
+        str(path),
+        "--focus=-1,1",
+        "--description",
+        "a test",
+        "--small",
+        str(small),
+        "--crop",
+        f"16:9={wide}",
+        "--crop",
+        f"100x100={square}",
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert out.startswith('{\n  "type": "image",\n  "meta": {\n    "focus"')
+    assert data["meta"]["small"]["size"] == "588x392" and data["description"] == "a test"
+    assert Image.open(small).size == (588, 392)
+    assert Image.open(wide).size == (588, 331)
+    with Image.open(square) as img:
+        assert img.size == (100, 100)
+        assert img.convert("RGB").getpixel((3, 3)) == (
+            255,
+            0,
+            0,
+        )  # focus top-left keeps the red corner
+
+
+def test_profile_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.png"
+    path.write_bytes(encode(gradient(640, 480), "PNG"))
+    code, out, _ = run(capsys, str(path), "--profile", "mastodon-v3")
+    assert code == 0 and json.loads(out)["meta"]["small"]["size"] == "461x346"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["--focus", "2,2", "--strict"], 2, "focus x '2' is outside"),
+        (["--crop", "16:9"], 2, "SPEC=PATH"),
+        (["--crop", "ax3=o.png"], 2, "WIDTHxHEIGHT"),
+        (["--small", "out.unknownext"], 2, "image format"),
+        (["--profile", "nope"], 2, "invalid choice"),
+    ],
+)
+def test_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], code: int, message: str
+) -> None:
+    path = tmp_path / "p.png"
+    path.write_bytes(encode(gradient(20, 20), "PNG"))
+    got, _, err = run(capsys, str(path), *[a.replace("out.", str(tmp_path / "out.")) for a in argv])
+    assert got == code and message in err
+
+
+def test_bad_media_exits_65(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "notes.jpg"
+    path.write_text("just text")
+    code, out, err = run(capsys, str(path))
+    assert code == 65 and out == ""
+    assert err.strip().count("\n") == 0
+    assert "File content type is invalid" in err
+
+
+def test_missing_file_exits_66(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, str(tmp_path / "absent.png"))
+    assert code == 66 and "absent.png" in err
+
+
+def test_unknown_prints_json_and_a_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(encode(gradient(300, 200), "JPEG")[:300])
+    code, out, err = run(capsys, str(path), "--focus", "0,0")
+    assert code == 0 and json.loads(out)["type"] == "unknown" and "not understood" in err
+    assert run(capsys, str(path), "--strict")[0] == 65
+
+
+def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "demo"
+    code, out, err = run(capsys, "demo", "--out", str(out_dir))
+    assert code == 0, err
+    names = {p.name for p in out_dir.iterdir()}
+    assert {
+        "source.jpg",
+        "attachment.json",
+        "small.png",
+        "blurhash.png",
+        "crop-16x9.png",
+        "crop-1x1.png",
+    } <= names
+    assert json.loads(out) == json.loads((out_dir / "attachment.json").read_text())
+    assert str(out_dir) in err
+
+
+def test_console_script_runs() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "attachmeta", "--help"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and "attachmeta" in proc.stdout

@@ -247,6 +247,9 @@ def test_pixel_limit_is_checked_from_the_header() -> None:
     # the header claims 7681x4321; there are no pixels, so only a header check can say so
     with pytest.raises(MediaTooLargeError, match=r"^7681x4321 images are not supported$"):
         analyze(_png_header_only(7681, 4321))
+    # far past Pillow's own decompression-bomb threshold: still our check and our message
+    with pytest.raises(MediaTooLargeError, match=r"^100000x100000 images are not supported$"):
+        analyze(_png_header_only(100_000, 100_000))
     # exactly at the limit is accepted by the check (and then fails to decode: unknown)
     assert analyze(_png_header_only(7680, 4320)).type == "unknown"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import struct
 import threading
@@ -19,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from attachmeta import sniff as sniff_module
 from attachmeta.errors import AttachmetaError, InvalidMediaError
 from attachmeta.sniff import (
     BASE_TYPES,
@@ -35,6 +35,8 @@ from attachmeta.sniff import (
     is_subtype,
     sniff,
 )
+
+sniff_module = importlib.import_module("attachmeta.sniff")  # the name `sniff` is the function
 
 # --- inputs built with Pillow ----------------------------------------------------------------
 

@@ -142,8 +142,8 @@ def analyze(
     except InvalidMediaError as exc:
         if strict:
             raise
-        meta = {"focus": point.as_meta()} if point is not None else {}
-        return Analysis("unknown", mime, None, description, point, str(exc), meta)
+        unknown_meta = {"focus": point.as_meta()} if point is not None else {}
+        return Analysis("unknown", mime, None, description, point, str(exc), unknown_meta)
     meta: Meta = {}
     if point is not None:
         meta["focus"] = point.as_meta()

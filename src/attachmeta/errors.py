@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 __all__ = [
     "INVALID_FILE_MESSAGE",
@@ -105,7 +105,7 @@ def map_decoder_errors(what: str = "file") -> Iterator[None]:
         raise
     except (Image.DecompressionBombError, MemoryError) as exc:
         raise MediaTooLargeError(f"The {what} needs too much memory to decode") from exc
-    except Image.UnidentifiedImageError as exc:
+    except UnidentifiedImageError as exc:
         raise InvalidMediaError(
             f"The {what} could not be decoded: its header is not valid"
         ) from exc

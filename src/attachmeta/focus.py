@@ -141,7 +141,7 @@ def _parse_lenient(text: str) -> Focus | None:
     parts = text.split(",")
     while parts and parts[-1] == "":
         parts.pop()  # Ruby's String#split drops trailing empty fields
-    values = [ruby_to_f(part) for part in parts[:2]]
+    values: list[float | None] = [ruby_to_f(part) for part in parts[:2]]
     values += [None] * (2 - len(values))
     return Focus(values[0], values[1])
 

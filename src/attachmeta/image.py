@@ -9,7 +9,7 @@ import io
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from .errors import InvalidMediaError, map_decoder_errors
 
@@ -63,7 +63,7 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-def open_image(data: bytes, mime: str) -> Image.Image:
+def open_image(data: bytes, mime: str) -> ImageFile.ImageFile:
     """Open ``data`` lazily (header only) with the one Pillow plugin for ``mime``.
 
     Args:
@@ -78,8 +78,12 @@ def open_image(data: bytes, mime: str) -> Image.Image:
         raise InvalidMediaError(f"No image decoder for {mime}")
     if fmt == "HEIF":
         _register_heif()
+    Image.init()
+    factory, _ = Image.OPEN[fmt]
+    # The plugin is called directly rather than through Image.open, which would apply Pillow's
+    # own decompression-bomb threshold: the profile's pixel limits are the line of defence.
     with map_decoder_errors():
-        return Image.open(io.BytesIO(data), formats=[fmt])
+        return factory(io.BytesIO(data), "")
 
 
 def exif_orientation(image: Image.Image) -> int:

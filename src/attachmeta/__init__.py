@@ -1,0 +1,56 @@
+"""attachmeta: turn an uploaded media file into the metadata of a Mastodon MediaAttachment.
+
+The public API, re-exported from the modules that implement it::
+
+    from attachmeta import analyze
+    result = analyze("photo.jpg", focus="-0.69,0.42", description="A cat")
+    result.to_dict()  # {"type": "image", "meta": {...}, "description": ..., "blurhash": ...}
+"""
+
+from .analyze import Analysis, MediaType, analyze
+from .blurhash import decode_blurhash, encode_blurhash
+from .crops import thumbnail
+from .errors import (
+    AttachmetaError,
+    BlurhashError,
+    DescriptionError,
+    FocusError,
+    GeometryError,
+    InvalidMediaError,
+    MediaTooLargeError,
+    UnsupportedMediaError,
+)
+from .focus import Focus, parse_focus
+from .geometry import crop_box, image_meta
+from .profiles import MASTODON, MASTODON_V3, PROFILES, Profile, get_profile
+from .sniff import sniff
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MASTODON",
+    "MASTODON_V3",
+    "PROFILES",
+    "Analysis",
+    "AttachmetaError",
+    "BlurhashError",
+    "DescriptionError",
+    "Focus",
+    "FocusError",
+    "GeometryError",
+    "InvalidMediaError",
+    "MediaTooLargeError",
+    "MediaType",
+    "Profile",
+    "UnsupportedMediaError",
+    "__version__",
+    "analyze",
+    "crop_box",
+    "decode_blurhash",
+    "encode_blurhash",
+    "get_profile",
+    "image_meta",
+    "parse_focus",
+    "sniff",
+    "thumbnail",
+]

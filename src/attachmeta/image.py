@@ -205,9 +205,25 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
 
 def _apply_icc(image: Image.Image, icc: bytes) -> Image.Image | None:
     """Transform through the embedded profile; ``None`` when the profile is unusable."""
+    transform = _icc_transform(icc, image.mode)
+    if transform is None:
+        return None
+    try:
+        return ImageCms.applyTransform(image, transform)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=16)
+def _icc_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """A reusable transform from ``icc`` to sRGB; most uploads embed one of a few profiles.
+
+    NOCACHE makes LittleCMS keep no per-call state in the transform, so threads can share it.
+    """
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        result = ImageCms.profileToProfile(image, source, _srgb_profile(), outputMode="RGB")
+        return ImageCms.buildTransform(
+            source, _srgb_profile(), mode, "RGB", flags=ImageCms.Flags.NOCACHE
+        )
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return None  # a broken or mismatched profile: fall back to the plain conversion
-    return result

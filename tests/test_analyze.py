@@ -19,9 +19,11 @@ from attachmeta import (
     MASTODON,
     Analysis,
     DescriptionError,
+    Focus,
     FocusError,
     InvalidMediaError,
     MediaTooLargeError,
+    ProfileError,
     UnsupportedMediaError,
     analyze,
 )
@@ -355,3 +357,67 @@ def test_thumbnail_crops_around_focus() -> None:
     assert crop.size == (392, 392)
     assert crop.getpixel((5, 5)) == (255, 0, 0)
     assert result.thumbnail((100, 50)).size == (100, 50)
+
+
+def _gif_with_screen(width: int, height: int, frame: Image.Image) -> bytes:
+    """A GIF of ``frame`` whose logical screen (header) says ``width`` x ``height``."""
+    data = bytearray(encode(frame, "GIF"))
+    struct.pack_into("<HH", data, 6, width, height)
+    return bytes(data)
+
+
+def test_every_profile_has_a_decoding_ceiling() -> None:
+    # Mastodon 3.x had no pixel rule; the decode ceiling still refuses a 50000x50000 canvas
+    bomb = _gif_with_screen(50_000, 50_000, Image.new("P", (1, 1)))
+    with pytest.raises(MediaTooLargeError, match="50000x50000"):
+        analyze(bomb, profile="mastodon-v3")
+
+
+def test_gif_frame_larger_than_its_screen_is_bounded() -> None:
+    # a 1x1 screen whose frame is 1000x1000: Pillow would allocate the frame's extent
+    data = _gif_with_screen(1, 1, Image.new("P", (1000, 1000)))
+    with pytest.raises(MediaTooLargeError, match="1000x1000 GIF files are not supported"):
+        analyze(data)
+
+
+@pytest.mark.parametrize(("fmt", "params"), [("AVIF", {"quality": 60}), ("HEIF", {"quality": 60})])
+def test_corrupt_avif_and_heic_are_ours(fmt: str, params: dict[str, int]) -> None:
+    data = encode(gradient(64, 48), fmt, **params)
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        mutated = bytearray(data)
+        for index in rng.integers(0, len(data), 3):
+            mutated[index] ^= int(rng.integers(1, 256))
+        try:
+            result = analyze(bytes(mutated))
+        except (UnsupportedMediaError, InvalidMediaError, MediaTooLargeError):
+            continue
+        assert result.type in ("image", "unknown")
+
+
+@pytest.mark.parametrize(
+    "focus", [5, 0.5, ("a", "b"), (1, 2, 3), {"x": 1}, b"0,0", (None, None, None), (10**400, 0)]
+)
+def test_bad_focus_values_are_focus_errors(focus: object) -> None:
+    with pytest.raises(FocusError):
+        analyze(encode(gradient(20, 20), "PNG"), focus=focus)  # type: ignore[arg-type]
+
+
+def test_strict_checks_focus_objects_and_pairs() -> None:
+    data = encode(gradient(20, 20), "PNG")
+    with pytest.raises(FocusError, match="outside"):
+        analyze(data, focus=Focus(float("nan"), 0.0), strict=True)
+    with pytest.raises(FocusError, match="outside"):
+        analyze(data, focus=(2, 0), strict=True)
+    with pytest.raises(FocusError):
+        analyze(data, focus=(True, False))
+    assert analyze(data, focus=(2, 0)).meta["focus"] == {"x": 2.0, "y": 0.0}
+    assert analyze(data, focus=Focus(None, 0.5)).meta["focus"] == {"x": None, "y": 0.5}
+
+
+def test_invalid_custom_profiles_are_refused() -> None:
+    for change in ({"image_types": None}, {"max_frames": -1}, {"blurhash_components": (0, 4)}):
+        with pytest.raises(ProfileError):
+            dataclasses.replace(MASTODON, **change)
+    with pytest.raises(ProfileError, match="Unknown profile"):
+        analyze(b"", profile="mastodon-9")

@@ -414,3 +414,9 @@ def test_cached_tables_are_read_only() -> None:
     for getter in getters:
         with pytest.raises(ValueError):
             getter()[0] = 0
+
+
+@pytest.mark.parametrize("size", [(1 << 24, 1), (1, 1 << 15), (5000, 5000)])
+def test_decode_refuses_sizes_that_would_need_gigabytes(size: tuple[int, int]) -> None:
+    with pytest.raises(BlurhashError, match="over the limit"):
+        decode_blurhash("LEHV6nWB2yk8pyo0adR*.7kCMdnj", *size)

@@ -68,7 +68,9 @@ def test_profile_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         (["--focus", "2,2", "--strict"], 2, "focus x '2' is outside"),
         (["--crop", "16:9"], 2, "SPEC=PATH"),
         (["--crop", "ax3=o.png"], 2, "WIDTHxHEIGHT"),
-        (["--small", "out.unknownext"], 2, "image format"),
+        (["--small", "out.unknownext"], 2, "cannot write an image named"),
+        (["--small", "out.fits"], 2, "use a .png"),
+        (["--bogus"], 2, "unrecognized arguments"),
         (["--profile", "nope"], 2, "invalid choice"),
     ],
 )
@@ -125,3 +127,37 @@ def test_console_script_runs() -> None:
         [sys.executable, "-m", "attachmeta", "--help"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0 and "attachmeta" in proc.stdout
+
+
+def test_usage_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--nope")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "--help" in err
+
+
+def test_negative_focus_after_a_space(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.png"
+    path.write_bytes(encode(gradient(60, 40), "PNG"))
+    code, out, err = run(capsys, str(path), "--focus", "-0.5,0.3")
+    assert code == 0, err
+    assert json.loads(out)["meta"]["focus"] == {"x": -0.5, "y": 0.3}
+
+
+def test_unwritable_output_exits_73_before_printing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "p.png"
+    path.write_bytes(encode(gradient(60, 40), "PNG"))
+    code, out, err = run(capsys, str(path), "--small", str(tmp_path / "missing" / "s.png"))
+    assert code == 73 and out == "" and "cannot write" in err
+
+
+def test_oversized_crop_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "p.png"
+    path.write_bytes(encode(gradient(60, 40), "PNG"))
+    for spec in ("60000x60000=a.png", "99999999999x1=a.png"):
+        code, out, err = run(
+            capsys, str(path), "--crop", spec.replace("a.png", str(tmp_path / "a.png"))
+        )
+        assert code == 2 and out == "" and "thumbnail size" in err

@@ -142,3 +142,18 @@ def test_non_string_is_a_focus_error() -> None:
     with pytest.raises(FocusError, match="string"):
         parse_focus(0.5)  # type: ignore[arg-type]
     assert parse_focus(None) is None
+
+
+def test_non_finite_positions_print_like_javascript() -> None:
+    assert Focus(math.nan, 0.0).object_position() == "NaN% 50%"
+    assert Focus(-math.inf, math.inf).object_position() == "-Infinity% -Infinity%"
+
+
+@pytest.mark.parametrize(("x", "y"), [("a", 0.0), (0.0, [1]), (True, 0.0), (10**400, 0.0)])
+def test_focus_rejects_non_numbers(x: object, y: object) -> None:
+    with pytest.raises(FocusError):
+        Focus(x, y)  # type: ignore[arg-type]
+
+
+def test_focus_accepts_ints_as_floats() -> None:
+    assert Focus(1, -1) == Focus(1.0, -1.0) and isinstance(Focus(1, 0).x, float)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attachmeta import MASTODON, MASTODON_V3, GeometryError, crop_box, image_meta
+from attachmeta import MASTODON, MASTODON_V3, FocusError, GeometryError, crop_box, image_meta
 from attachmeta.geometry import budget_box, fit_within, parse_aspect, size_for_budget
 
 sides = st.integers(min_value=1, max_value=20_000)
@@ -135,8 +135,10 @@ def test_crop_box_rejects_bad_arguments() -> None:
         crop_box((600, 400), "16:9", mode="middle")  # type: ignore[arg-type]
     with pytest.raises(GeometryError):
         crop_box((600,), "16:9")  # type: ignore[arg-type]
-    with pytest.raises(GeometryError):
+    with pytest.raises(FocusError):
         crop_box((600, 400), "16:9", ("a", 0))  # type: ignore[arg-type]
+    with pytest.raises(FocusError):
+        crop_box((600, 400), "16:9", (math.nan, 0))
 
 
 @given(sides, sides)
@@ -148,3 +150,24 @@ def test_image_meta_properties(width: int, height: int) -> None:
         "size": f"{width}x{height}",
         "aspect": width / height,
     }
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: image_meta(10**400, 1),
+        lambda: image_meta(2**31, 1),
+        lambda: crop_box((100, 100), 10**400),
+        lambda: crop_box((100, 100), (10**400, 1)),
+        lambda: crop_box((10**400, 1), 1.0),
+    ],
+)
+def test_huge_values_are_geometry_errors(call: object) -> None:
+    with pytest.raises(GeometryError):
+        call()  # type: ignore[operator]
+
+
+def test_huge_focus_is_clamped_or_refused() -> None:
+    with pytest.raises(FocusError):
+        crop_box((100, 100), 1.0, (10**400, 0))
+    assert crop_box((200, 100), 1.0, (1e300, 0)) == (100, 0, 200, 100)

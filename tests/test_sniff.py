@@ -173,7 +173,7 @@ def test_non_seekable_stream_with_short_reads() -> None:
 def test_text_mode_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_text("hello")
-    with path.open("r") as stream, pytest.raises(TypeError, match="binary"):
+    with path.open("r") as stream, pytest.raises(AttachmetaError, match="binary"):
         sniff(stream)  # type: ignore[arg-type]
 
 

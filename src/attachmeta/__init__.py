@@ -18,6 +18,7 @@ from .errors import (
     GeometryError,
     InvalidMediaError,
     MediaTooLargeError,
+    ProfileError,
     UnsupportedMediaError,
 )
 from .focus import Focus, parse_focus
@@ -42,6 +43,7 @@ __all__ = [
     "MediaTooLargeError",
     "MediaType",
     "Profile",
+    "ProfileError",
     "UnsupportedMediaError",
     "__version__",
     "analyze",

@@ -18,7 +18,7 @@ from .errors import (
     MediaTooLargeError,
     UnsupportedMediaError,
 )
-from .focus import Focus, parse_focus
+from .focus import Focus, FocusLike, coerce_focus
 from .geometry import AspectLike, CropMode, fit_within, image_meta, size_for_budget
 from .gif import GifInfo, parse_gif
 from .image import decode_preview, display_size, exif_orientation, flatten, open_image, resize
@@ -100,7 +100,7 @@ class _Media:
 def analyze(
     source: Source,
     *,
-    focus: str | Focus | tuple[float, float] | None = None,
+    focus: FocusLike = None,
     description: str | None = None,
     thumbnail: Source | None = None,
     profile: str | Profile = "mastodon",
@@ -127,7 +127,7 @@ def analyze(
         AttachmetaError: the source cannot be read.
     """
     prof = get_profile(profile)
-    point = _coerce_focus(focus, strict=strict)
+    point = coerce_focus(focus, strict=strict)
     _check_description(description, prof)
     data = read_source(source, limit=prof.max_image_bytes)
     mime = sniff(data)
@@ -153,15 +153,6 @@ def analyze(
     return Analysis(media.type, mime, blurhash, description, point, None, meta, media.small)
 
 
-def _coerce_focus(focus: str | Focus | tuple[float, float] | None, *, strict: bool) -> Focus | None:
-    if focus is None or isinstance(focus, Focus):
-        return focus
-    if isinstance(focus, str):
-        return parse_focus(focus, strict=strict)
-    x, y = focus
-    return parse_focus(f"{float(x)!r},{float(y)!r}", strict=strict)
-
-
 def _check_description(description: str | None, profile: Profile) -> None:
     if description is None:
         return
@@ -174,19 +165,25 @@ def _check_description(description: str | None, profile: Profile) -> None:
         )
 
 
-def _check_pixels(width: int, height: int, mime: str, profile: Profile) -> None:
+def _check_pixels(
+    header: tuple[int, int], decoded: tuple[int, int], mime: str, profile: Profile
+) -> None:
+    """The server's pixel rule on the header size, then the same rule (and the decoding
+    ceiling) on what Pillow would allocate: a GIF frame running past the canvas enlarges it."""
     is_gif = base_type(mime) == "image/gif"
     limit = profile.max_gif_pixels if is_gif else profile.max_image_pixels
-    if limit is not None and width * height > limit:
-        kind = "GIF files" if is_gif else "images"
-        raise MediaTooLargeError(f"{width}x{height} {kind} are not supported")
+    ceiling = profile.max_decode_pixels if limit is None else min(limit, profile.max_decode_pixels)
+    kind = "GIF files" if is_gif else "images"
+    for (width, height), cap in ((header, limit), (decoded, ceiling)):
+        if cap is not None and width * height > cap:
+            raise MediaTooLargeError(f"{width}x{height} {kind} are not supported")
 
 
 def _analyze_image(data: bytes, mime: str, profile: Profile) -> _Media:
     gif = parse_gif(data, max_frames=profile.max_frames) if base_type(mime) == "image/gif" else None
     image = open_image(data, mime)
     stored = (gif.width, gif.height) if gif is not None else image.size
-    _check_pixels(*stored, mime, profile)
+    _check_pixels(stored, image.size, mime, profile)
     if gif is not None and gif.frame_count >= profile.gifv_min_frames:
         box = profile.video_small_box
         small_size = fit_within(*stored, box, box, upscale=False)

@@ -42,6 +42,7 @@ _ALPHABET: Final = (
 _DIGITS: Final = MappingProxyType({char: index for index, char in enumerate(_ALPHABET)})
 
 _MAX_DECODE_PIXELS: Final = 1 << 24
+_MAX_DECODE_SIDE: Final = 1 << 14  # a row band holds at least one whole row: bound its length
 _U: Final = 2.0**-24  # unit roundoff of float32
 _FAST_PATH_MAX_PIXELS: Final = 1 << 23  # keeps n * u <= 1/2 in the summation bound
 _EXP_TO_SRGB: Final = float(np.float32(1 / 2.4))  # the float the reference passes to powf
@@ -661,14 +662,18 @@ def decode_blurhash(hash: str, width: int, height: int, punch: float = 1.0) -> I
     Args:
         hash: the BlurHash string (validated: length, base83 alphabet).
         width: output width in pixels, a positive integer.
-        height: output height in pixels, a positive integer (width * height <= 2**24).
+        height: output height in pixels, a positive integer (each side at most 2**14, and
+            width * height at most 2**24).
         punch: contrast factor applied to the AC components, finite and > 0.
     """
     x_count, y_count, max_code, colours = _parse(hash)
     width = _check_size(width, "width")
     height = _check_size(height, "height")
-    if width * height > _MAX_DECODE_PIXELS:
-        raise BlurhashError(f"{width}x{height} is more than {_MAX_DECODE_PIXELS} pixels")
+    if width * height > _MAX_DECODE_PIXELS or max(width, height) > _MAX_DECODE_SIDE:
+        raise BlurhashError(
+            f"{width}x{height} is over the limit ({_MAX_DECODE_SIDE} px a side, "
+            f"{_MAX_DECODE_PIXELS} pixels)"
+        )
     if isinstance(punch, bool) or not isinstance(punch, int | float | np.integer | np.floating):
         raise BlurhashError(f"punch must be a number, not {punch!r}")
     punch_value = float(punch)

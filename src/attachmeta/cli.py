@@ -25,6 +25,7 @@ from .errors import (
     UnsupportedMediaError,
 )
 from .geometry import AspectLike
+from .image import flatten
 from .profiles import PROFILES
 
 __all__ = ["main"]
@@ -32,6 +33,7 @@ __all__ = ["main"]
 EXIT_USAGE = 2
 EXIT_BAD_MEDIA = 65  # sysexits EX_DATAERR
 EXIT_NO_INPUT = 66  # sysexits EX_NOINPUT
+EXIT_CANT_CREATE = 73  # sysexits EX_CANTCREAT
 DEMO_CROPS = {"16x9": "16:9", "1x1": "1:1", "4x5": "4:5"}
 
 
@@ -40,12 +42,20 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other error here."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{message} (see '{self.prog} --help')", EXIT_USAGE)
+
+
 def _analyze_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="attachmeta",
         description="Print the Mastodon Attachment JSON (type, meta, description, blurhash) of a "
         "media file. 'attachmeta demo' analyzes a built-in sample instead.",
-        epilog="Exit status: 0 ok, 2 usage error, 65 bad media, 66 unreadable file.",
+        epilog="Exit status: 0 ok, 2 usage error, 65 bad media, 66 unreadable file, "
+        "73 an output file cannot be written.",
     )
     parser.add_argument("file", type=Path, help="the media file to analyze")
     parser.add_argument("--focus", metavar="X,Y", help="focal point, two numbers in [-1, 1]")
@@ -72,7 +82,7 @@ def _analyze_parser() -> argparse.ArgumentParser:
 
 
 def _demo_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="attachmeta demo",
         description="Render a sample scene, analyze it with a focal point, and write the source, "
         "the JSON, the preview, the BlurHash placeholder and focal-point crops to a folder.",
@@ -88,6 +98,7 @@ def _parse_crop(spec: str) -> tuple[AspectLike, Path]:
     target, sep, path = spec.partition("=")
     if not sep or not target or not path:
         raise GeometryError(f"--crop takes SPEC=PATH such as 16:9=crop.png, got {spec!r}")
+    _output_format(Path(path))
     if "x" in target:
         width, _, height = target.partition("x")
         if not (width.isdigit() and height.isdigit()):
@@ -96,18 +107,25 @@ def _parse_crop(spec: str) -> tuple[AspectLike, Path]:
     return target, Path(path)
 
 
-def _save(image: Image.Image, path: Path) -> None:
+def _output_format(path: Path) -> str:
+    """The Pillow format to write ``path`` in, from its extension."""
     fmt = Image.registered_extensions().get(path.suffix.lower())
-    if fmt is None:
-        raise GeometryError(f"cannot tell an image format from the file name {str(path)!r}")
+    Image.init()
+    if fmt is None or fmt not in Image.SAVE:
+        raise GeometryError(
+            f"cannot write an image named {str(path)!r}: use a .png, .jpg or .webp name"
+        )
+    return fmt
+
+
+def _save(image: Image.Image, path: Path) -> None:
+    fmt = _output_format(path)
     if image.mode == "RGBA" and fmt in ("JPEG", "BMP"):
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel("A"))
-        image = background
+        image = flatten(image, (255, 255, 255))
     try:
         image.save(path, fmt)
     except (OSError, ValueError, KeyError) as exc:
-        _fail(f"cannot write {path}: {exc}", EXIT_NO_INPUT)
+        _fail(f"cannot write {path}: {exc}", EXIT_CANT_CREATE)
 
 
 def _print_json(result: Analysis) -> None:
@@ -118,6 +136,8 @@ def _run_analyze(argv: Sequence[str]) -> int:
     args = _analyze_parser().parse_args(argv)
     try:
         crops = [_parse_crop(spec) for spec in args.crop]
+        if args.small is not None:
+            _output_format(args.small)
         result = analyze(
             args.file,
             focus=args.focus,
@@ -125,16 +145,15 @@ def _run_analyze(argv: Sequence[str]) -> int:
             profile=args.profile,
             strict=args.strict,
         )
+        small = result.small
+        if small is not None:
+            images = [(small, args.small)] if args.small is not None else []
+            images += [(result.thumbnail(size, mode=args.crop_mode), path) for size, path in crops]
+            for image, path in images:
+                _save(image, path)
         _print_json(result)
         if result.type == "unknown":
             print(f"attachmeta: {args.file}: not understood: {result.error}", file=sys.stderr)
-            return 0
-        if args.small is not None:
-            small = result.small
-            if small is not None:
-                _save(small, args.small)
-        for size, path in crops:
-            _save(result.thumbnail(size, mode=args.crop_mode), path)
     except (FocusError, DescriptionError, GeometryError) as exc:
         _fail(str(exc), EXIT_USAGE)
     except (UnsupportedMediaError, MediaTooLargeError, InvalidMediaError) as exc:
@@ -152,7 +171,7 @@ def _run_demo(argv: Sequence[str]) -> int:
         source = out / "source.jpg"
         source.write_bytes(demo_jpeg())
     except OSError as exc:
-        _fail(f"cannot write to {out}: {exc}", EXIT_NO_INPUT)
+        _fail(f"cannot write to {out}: {exc}", EXIT_CANT_CREATE)
     result = analyze(
         source, focus=DEMO_FOCUS, description="A sun over green hills", profile=args.profile
     )
@@ -170,13 +189,24 @@ def _run_demo(argv: Sequence[str]) -> int:
     return 0
 
 
+def _join_focus(args: list[str]) -> list[str]:
+    """``--focus -0.5,0.3`` as ``--focus=-0.5,0.3``: argparse would take the value for an option."""
+    joined: list[str] = []
+    for arg in args:
+        if joined and joined[-1] == "--focus" and arg.startswith("-"):
+            joined[-1] = f"--focus={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status.
 
     Args:
         argv: the arguments after the program name (default: ``sys.argv[1:]``).
     """
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _join_focus(list(sys.argv[1:] if argv is None else argv))
     if args and args[0] == "demo":
         return _run_demo(args[1:])
     return _run_analyze(args)

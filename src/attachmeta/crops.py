@@ -6,7 +6,10 @@ from PIL import Image
 
 from .errors import GeometryError
 from .focus import Focus
-from .geometry import AspectLike, CropMode, crop_box
+from .geometry import AspectLike, CropMode, check_size, crop_box
+
+# The largest thumbnail made on request: 7680x4320, Mastodon's largest accepted image.
+MAX_THUMBNAIL_PIXELS = 33_177_600
 
 __all__ = ["thumbnail"]
 
@@ -28,15 +31,22 @@ def thumbnail(
         mode: ``"css"`` or ``"center"``, as in :func:`attachmeta.crop_box`.
 
     Raises:
-        GeometryError: a bad size, focus or mode.
+        GeometryError: a bad image, size or mode, or an output over
+            :data:`MAX_THUMBNAIL_PIXELS`.
+        FocusError: a bad focus.
     """
+    if not isinstance(image, Image.Image):
+        raise GeometryError(f"image must be a PIL.Image.Image, got {type(image).__name__}")
     box = crop_box(image.size, size, focus, mode=mode)
     if isinstance(size, str | int | float):
         return image.crop(box)
     try:
-        width, height = (int(v) for v in size)
+        width, height = size
     except (TypeError, ValueError):
         raise GeometryError(f"size must be (width, height) or an aspect, got {size!r}") from None
-    if width < 1 or height < 1 or (width, height) != tuple(size):
-        raise GeometryError(f"size must be two positive integers, got {size!r}")
+    width, height = check_size(width, height, "thumbnail size")
+    if width * height > MAX_THUMBNAIL_PIXELS:
+        raise GeometryError(
+            f"thumbnail size {width}x{height} is over the limit of {MAX_THUMBNAIL_PIXELS} pixels"
+        )
     return image.resize((width, height), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)

@@ -22,6 +22,7 @@ __all__ = [
     "GeometryError",
     "InvalidMediaError",
     "MediaTooLargeError",
+    "ProfileError",
     "UnsupportedMediaError",
     "map_decoder_errors",
 ]
@@ -40,6 +41,10 @@ class AttachmetaError(Exception):
 
 class FocusError(AttachmetaError, ValueError):
     """The focus string is not two numbers in [-1, 1]; the message names the offending part."""
+
+
+class ProfileError(AttachmetaError, ValueError):
+    """A profile name is unknown, or a profile field is out of range."""
 
 
 class GeometryError(AttachmetaError, ValueError):
@@ -87,6 +92,7 @@ _DECODER_ERRORS: tuple[type[BaseException], ...] = (
     OverflowError,
     ZeroDivisionError,
     RecursionError,
+    RuntimeError,  # Pillow's AVIF plugin and pillow-heif report corrupt files this way
     struct.error,
     zlib.error,
 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import FocusError
 
-__all__ = ["Focus", "parse_focus"]
+__all__ = ["Focus", "FocusLike", "coerce_focus", "parse_focus"]
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 # The prefix Ruby's String#to_f reads: digits may be joined by single underscores, the dot
@@ -33,6 +33,18 @@ class Focus:
 
     x: float | None
     y: float | None
+
+    def __post_init__(self) -> None:
+        for name in ("x", "y"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise FocusError(f"focus {name} must be a number or None, got {value!r}")
+            try:
+                object.__setattr__(self, name, float(value))
+            except OverflowError:
+                raise FocusError(f"focus {name} is too large to be a float") from None
 
     def as_meta(self) -> dict[str, float | None]:
         """The ``meta.focus`` object; non-finite values become ``None`` as in Rails' JSON."""
@@ -77,6 +89,8 @@ def _json_number(value: float | None) -> float | None:
 
 def _js_number(value: float) -> str:
     """Format like JavaScript's Number#toString for the values object-position produces."""
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
     text = repr(value)
@@ -108,6 +122,36 @@ def parse_focus(text: str | None, *, strict: bool = True) -> Focus | None:
     if not isinstance(text, str):
         raise FocusError(f'focus must be a string "x,y", got {type(text).__name__}')
     return _parse_strict(text) if strict else _parse_lenient(text)
+
+
+FocusLike = str | Focus | tuple[float, float] | None
+
+
+def coerce_focus(focus: FocusLike, *, strict: bool) -> Focus | None:
+    """A :class:`Focus` from a form field, a ``Focus``, or an (x, y) pair.
+
+    Args:
+        focus: the value as the caller has it; ``None`` is no focus.
+        strict: also require both coordinates to be finite and in [-1, 1] (strings are parsed
+            with :func:`parse_focus`'s strict grammar, otherwise leniently).
+
+    Raises:
+        FocusError: the value is of another kind, or (strict) out of range.
+    """
+    if focus is None or isinstance(focus, str):
+        return parse_focus(focus, strict=strict)
+    if not isinstance(focus, Focus):
+        if not isinstance(focus, tuple | list) or len(focus) != 2:
+            raise FocusError(
+                f'focus must be a string "x,y", a Focus or an (x, y) pair, got {focus!r}'
+            )
+        focus = Focus(*focus)
+    if strict:
+        for name in ("x", "y"):
+            value = getattr(focus, name)
+            if value is None or not -1.0 <= value <= 1.0:
+                raise FocusError(f"focus {name} {value!r} is outside [-1, 1]")
+    return focus
 
 
 def _parse_strict(text: str) -> Focus:

@@ -7,12 +7,13 @@ import operator
 from collections.abc import Sequence
 from typing import Literal
 
-from .errors import GeometryError
-from .focus import Focus
+from .errors import FocusError, GeometryError
+from .focus import Focus, coerce_focus
 
 __all__ = [
     "CropMode",
     "budget_box",
+    "check_size",
     "crop_box",
     "fit_within",
     "image_meta",
@@ -26,15 +27,23 @@ Box = tuple[int, int, int, int]
 AspectLike = float | int | str | Sequence[float]
 
 
-def _check_size(width: object, height: object, what: str = "size") -> Size:
+MAX_SIDE = (1 << 31) - 1  # what Pillow and the image formats can address
+
+
+def check_size(width: object, height: object, what: str = "size") -> Size:
+    """``(width, height)`` as ints, each in 1..:data:`MAX_SIDE`.
+
+    Raises:
+        GeometryError: they are not integers, or out of range.
+    """
     try:
         if isinstance(width, bool) or isinstance(height, bool):
             raise TypeError
         w, h = operator.index(width), operator.index(height)  # type: ignore[arg-type]
     except TypeError:
         raise GeometryError(f"{what} must be two integers, got {width!r}x{height!r}") from None
-    if w < 1 or h < 1:
-        raise GeometryError(f"{what} must be at least 1x1, got {w}x{h}")
+    if not (1 <= w <= MAX_SIDE and 1 <= h <= MAX_SIDE):
+        raise GeometryError(f"{what} must be between 1x1 and {MAX_SIDE}x{MAX_SIDE}, got {w}x{h}")
     return w, h
 
 
@@ -45,7 +54,7 @@ def image_meta(width: int, height: int) -> dict[str, int | str | float]:
         width: width in pixels, at least 1.
         height: height in pixels, at least 1.
     """
-    width, height = _check_size(width, height)
+    width, height = check_size(width, height)
     return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
 
 
@@ -65,7 +74,7 @@ def budget_box(width: int, height: int, pixels: int) -> Size:
         height: image height.
         pixels: the pixel budget, at least 1.
     """
-    width, height = _check_size(width, height)
+    width, height = check_size(width, height)
     if not isinstance(pixels, int) or pixels < 1:
         raise GeometryError(f"pixel budget must be a positive integer, got {pixels!r}")
     box_w = math.floor(math.sqrt(pixels * (width / height)) + 0.5)
@@ -86,8 +95,8 @@ def fit_within(width: int, height: int, box_width: int, box_height: int, *, upsc
         box_height: box height.
         upscale: also enlarge an image smaller than the box; otherwise it is returned as is.
     """
-    width, height = _check_size(width, height)
-    box_width, box_height = _check_size(box_width, box_height, "box")
+    width, height = check_size(width, height)
+    box_width, box_height = check_size(box_width, box_height, "box")
     if not upscale and width <= box_width and height <= box_height:
         return width, height
     if box_width * height <= box_height * width:  # the width limits
@@ -103,7 +112,7 @@ def size_for_budget(width: int, height: int, pixels: int) -> Size:
         height: displayed image height.
         pixels: the budget (for example 230,400 for the ``small`` preview).
     """
-    width, height = _check_size(width, height)
+    width, height = check_size(width, height)
     box_w, box_h = budget_box(width, height, pixels)
     if width * height <= pixels:
         return width, height
@@ -125,7 +134,7 @@ def parse_aspect(aspect_or_size: AspectLike) -> float:
                 w_text, _, h_text = aspect_or_size.partition(sep)
                 try:
                     value = float(w_text) / float(h_text)
-                except (ValueError, ZeroDivisionError):
+                except (ValueError, ZeroDivisionError, OverflowError):
                     break
                 return _positive_aspect(value, aspect_or_size)
         raise GeometryError(f'aspect {aspect_or_size!r} is not of the form "W:H"')
@@ -133,12 +142,12 @@ def parse_aspect(aspect_or_size: AspectLike) -> float:
         raise GeometryError(
             f'aspect must be a number, a "W:H" string or a pair, got {aspect_or_size!r}'
         )
-    if isinstance(aspect_or_size, int | float):
-        return _positive_aspect(float(aspect_or_size), aspect_or_size)
     try:
+        if isinstance(aspect_or_size, int | float):
+            return _positive_aspect(float(aspect_or_size), aspect_or_size)
         w, h = aspect_or_size
         value = float(w) / float(h)
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         raise GeometryError(
             f'aspect must be a number, a "W:H" string or a (width, height) pair, '
             f"got {aspect_or_size!r}"
@@ -153,15 +162,10 @@ def _positive_aspect(value: float, given: object) -> float:
 
 
 def _focus_fractions(focus: Focus | tuple[float, float] | None) -> tuple[float, float]:
-    if focus is None:
-        return 0.5, 0.5
-    if not isinstance(focus, Focus):
-        try:
-            x, y = focus
-            focus = Focus(float(x), float(y))
-        except (TypeError, ValueError):
-            raise GeometryError(f"focus must be a Focus or an (x, y) pair, got {focus!r}") from None
-    return focus.fractions()
+    if isinstance(focus, str):
+        raise FocusError(f"focus must be a Focus or an (x, y) pair, got {focus!r}")
+    point = coerce_focus(focus, strict=False)
+    return (0.5, 0.5) if point is None else point.fractions()
 
 
 def crop_box(
@@ -186,13 +190,14 @@ def crop_box(
         (left, top, right, bottom) in pixels, as Pillow's ``crop`` takes it.
 
     Raises:
-        GeometryError: a bad size, aspect, focus or mode.
+        GeometryError: a bad size, aspect or mode.
+        FocusError: a focus that is not a Focus or a pair of numbers, or has a NaN coordinate.
     """
     try:
         width, height = size
     except (TypeError, ValueError):
         raise GeometryError(f"size must be a (width, height) pair, got {size!r}") from None
-    width, height = _check_size(width, height)
+    width, height = check_size(width, height)
     aspect = parse_aspect(aspect_or_size)
     px, py = _focus_fractions(focus)
     if width > height * aspect:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import AttachmetaError
+from .errors import ProfileError
 
 __all__ = ["MASTODON", "MASTODON_V3", "PROFILES", "Profile", "get_profile"]
 
@@ -25,6 +25,8 @@ class Profile:
         max_image_bytes: an image must be smaller than this many bytes.
         max_image_pixels: width*height above this is refused (``None``: no limit).
         max_gif_pixels: width*height above this is refused for GIFs (``None``: no limit).
+        max_decode_pixels: a hard ceiling on the pixels attachmeta decodes, whatever the
+            server's own rule (Mastodon 3.x had none; ImageMagick's policy bounded it).
         original_pixels: pixel budget of the stored original.
         small_pixels: pixel budget of the ``small`` preview.
         video_small_box: a gifv/video preview is fitted in this square, never upscaled.
@@ -54,6 +56,52 @@ class Profile:
     gif_default_delay_cs: int = 10
     max_frames: int = 100_000
     max_description_length: int = 1_500
+    max_decode_pixels: int = 33_177_600
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ProfileError(f"profile name must be a non-empty string, got {self.name!r}")
+        if not isinstance(self.image_types, frozenset) or not all(
+            isinstance(t, str) for t in self.image_types
+        ):
+            raise ProfileError("image_types must be a frozenset of MIME type strings")
+        for name in (
+            "max_image_bytes",
+            "original_pixels",
+            "small_pixels",
+            "video_small_box",
+            "gifv_min_frames",
+            "max_frames",
+            "max_description_length",
+            "max_decode_pixels",
+        ):
+            _check_int(self, name, minimum=1)
+        for name in ("max_image_pixels", "max_gif_pixels"):
+            if getattr(self, name) is not None:
+                _check_int(self, name, minimum=1)
+        for name in ("gif_min_delay_cs", "gif_default_delay_cs"):
+            _check_int(self, name, minimum=0)
+        _check_ints(self, "blurhash_components", 2, 1, 9)
+        _check_ints(self, "blurhash_box", 2, 1, 1 << 16)
+        _check_ints(self, "background", 3, 0, 255)
+
+
+def _check_ints(profile: Profile, name: str, count: int, low: int, high: int) -> None:
+    value = getattr(profile, name)
+    if not (
+        isinstance(value, tuple)
+        and len(value) == count
+        and all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in value)
+    ):
+        raise ProfileError(
+            f"profile field {name} must be {count} integers in {low}..{high}, got {value!r}"
+        )
+
+
+def _check_int(profile: Profile, name: str, *, minimum: int) -> None:
+    value = getattr(profile, name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ProfileError(f"profile field {name} must be an integer >= {minimum}, got {value!r}")
 
 
 # Mastodon 4.x: app/models/media_attachment.rb and app/models/concerns/attachmentable.rb.
@@ -97,7 +145,7 @@ def get_profile(profile: str | Profile) -> Profile:
     """Return ``profile`` itself, or the built-in profile of that name.
 
     Raises:
-        AttachmetaError: no built-in profile has that name.
+        ProfileError: no built-in profile has that name.
     """
     if isinstance(profile, Profile):
         return profile
@@ -105,4 +153,4 @@ def get_profile(profile: str | Profile) -> Profile:
         return PROFILES[profile]
     except (KeyError, TypeError):
         known = ", ".join(sorted(PROFILES))
-        raise AttachmetaError(f"Unknown profile {profile!r}; expected one of: {known}") from None
+        raise ProfileError(f"Unknown profile {profile!r}; expected one of: {known}") from None

@@ -30,6 +30,7 @@ from typing import BinaryIO, Final, TypeAlias
 import magic
 
 from .errors import AttachmetaError
+from .source import Source, open_path, read_up_to
 
 __all__ = [
     "BASE_TYPES",
@@ -47,7 +48,6 @@ __all__ = [
     "sniff",
 ]
 
-Source: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO
 """What :func:`sniff` accepts: the content itself, a path, or a binary file object."""
 
 HEAD_SIZE: Final = 64 * 1024
@@ -194,6 +194,10 @@ def sniff(source: Source) -> str:
         return _sniff_reader(_buffer_reader(source))
     if isinstance(source, str | os.PathLike):
         return _sniff_path(source)
+    if not hasattr(source, "read"):
+        raise AttachmetaError(
+            f"source must be a path, bytes or a binary file object, got {type(source).__name__}"
+        )
     return _sniff_stream(source)
 
 
@@ -301,21 +305,6 @@ def _buffer_reader(source: bytes | bytearray | memoryview) -> _ReadAt:
     return read_at
 
 
-def _read_up_to(stream: BinaryIO, size: int) -> bytes:
-    """Read until ``size`` bytes or end of file (raw streams may return short reads)."""
-    parts: list[bytes] = []
-    remaining = size
-    while remaining > 0:
-        chunk = stream.read(remaining)
-        if not chunk:  # b"" at end of file, None from a non-blocking raw stream
-            break
-        if not isinstance(chunk, bytes | bytearray | memoryview):
-            raise TypeError("sniff needs a file object opened in binary mode")
-        parts.append(bytes(chunk))
-        remaining -= len(chunk)
-    return b"".join(parts)
-
-
 def _stream_reader(stream: BinaryIO, start: int, head: bytes) -> _ReadAt:
     """Serve reads from ``head``; seek only for bytes past it."""
     complete = len(head) < HEAD_SIZE  # the head already reached the end of the file
@@ -326,44 +315,30 @@ def _stream_reader(stream: BinaryIO, start: int, head: bytes) -> _ReadAt:
         if complete or offset + size <= len(head):
             return head[offset : offset + size]
         stream.seek(start + offset)
-        return _read_up_to(stream, size)
+        return read_up_to(stream, size)
 
     return read_at
 
 
-def _unreadable(what: str, exc: BaseException) -> AttachmetaError:
-    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return AttachmetaError(f"Cannot read {what}: {detail}")
-
-
 def _sniff_path(path: str | os.PathLike[str]) -> str:
-    name = os.fspath(path)
-    try:
-        stream = open(name, "rb")  # noqa: SIM115 - closed by the with block below
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        raise _unreadable(repr(name), exc) from exc
-    with stream:
-        try:
-            head = _read_up_to(stream, HEAD_SIZE)
-            return _sniff_reader(_stream_reader(stream, 0, head))
-        except OSError as exc:  # e.g. a directory, or an I/O error
-            raise _unreadable(repr(name), exc) from exc
+    with open_path(path) as stream:
+        head = read_up_to(stream, HEAD_SIZE)
+        return _sniff_reader(_stream_reader(stream, 0, head))
 
 
 def _sniff_stream(stream: BinaryIO) -> str:
     try:
         seekable = stream.seekable()
-        if not seekable:
-            head = _read_up_to(stream, HEAD_SIZE)
-            return _sniff_reader(_buffer_reader(head))
-        start = stream.tell()
-        try:
-            head = _read_up_to(stream, HEAD_SIZE)
-            return _sniff_reader(_stream_reader(stream, start, head))
-        finally:
-            stream.seek(start)
-    except OSError as exc:
-        raise _unreadable("the file", exc) from exc
+        start = stream.tell() if seekable else 0
+    except (OSError, ValueError, AttributeError) as exc:  # ValueError: a closed file
+        raise AttachmetaError(f"Cannot read the file object: {exc}") from exc
+    head = read_up_to(stream, HEAD_SIZE)
+    if not seekable:
+        return _sniff_reader(_buffer_reader(head))
+    try:
+        return _sniff_reader(_stream_reader(stream, start, head))
+    finally:
+        stream.seek(start)
 
 
 # --- sniffing --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ is the one boundary where those are turned into this tree.
 from __future__ import annotations
 
 import struct
+import warnings
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,3 +119,14 @@ def map_decoder_errors(what: str = "file") -> Iterator[None]:
     except _DECODER_ERRORS as exc:
         detail = str(exc).strip() or type(exc).__name__
         raise InvalidMediaError(f"The {what} could not be decoded: {detail}") from exc
+
+
+# Decoders warn about what is wrong with a file (corrupt EXIF, odd APNG chunks, big images).
+# For a server that is the upload's problem, reported through our errors, not its log. The
+# filters are appended, so any filter the application sets for these warnings comes first
+# and wins: a caller who asks to see them (``-W default``, ``-W error``) still does.
+for _module in ("PIL", "pillow_heif", "av"):
+    for _category in (UserWarning, RuntimeWarning):
+        warnings.filterwarnings(
+            "ignore", category=_category, module=rf"{_module}(\.|$)", append=True
+        )

@@ -49,6 +49,9 @@ _ORIENT: dict[int, tuple[Image.Transpose, ...]] = {
     8: (Image.Transpose.ROTATE_90,),
 }
 _EXIF_ORIENTATION_TAG = 0x0112
+# Real ICC profiles are a few kilobytes (printer profiles reach a few hundred); a bigger one is
+# ignored, which also bounds what the transform cache can hold.
+MAX_ICC_BYTES = 1 << 20
 
 
 @lru_cache(maxsize=1)
@@ -139,7 +142,8 @@ def decode_preview(
             image = image.crop((0, 0, *canvas))
         pixels = _normalise_mode(image)
         pixels = resize(pixels, stored)
-        pixels = _to_srgb(pixels, icc if isinstance(icc, bytes) else None)
+        usable = isinstance(icc, bytes) and len(icc) <= MAX_ICC_BYTES
+        pixels = _to_srgb(pixels, icc if usable else None)
         for step in _ORIENT.get(orientation, ()):
             pixels = pixels.transpose(step)
     pixels.info = {}

@@ -1,0 +1,1 @@
+"""Long-running fuzzing of ``attachmeta.analyze``: ``python -m fuzz --minutes 60``."""

@@ -14,6 +14,13 @@ from contextlib import contextmanager
 
 from PIL import Image, UnidentifiedImageError
 
+try:  # PyAV (video and audio) is optional for image-only use
+    from av.error import FFmpegError as _FFmpegError
+except ImportError:  # pragma: no cover - PyAV is installed wherever video is handled
+    _AV_ERRORS: tuple[type[BaseException], ...] = ()
+else:
+    _AV_ERRORS = (_FFmpegError,)
+
 __all__ = [
     "INVALID_FILE_MESSAGE",
     "AttachmetaError",
@@ -96,6 +103,7 @@ _DECODER_ERRORS: tuple[type[BaseException], ...] = (
     RuntimeError,  # Pillow's AVIF plugin and pillow-heif report corrupt files this way
     struct.error,
     zlib.error,
+    *_AV_ERRORS,  # av.error.FFmpegError: the base of every error PyAV raises for FFmpeg
 )
 
 

@@ -33,6 +33,7 @@ from attachmeta.sniff import (
     is_animated_png,
     is_animated_webp,
     is_subtype,
+    ogg_type,
     sniff,
 )
 
@@ -711,3 +712,18 @@ def test_corpus_pillow_files_never_raise(corpus: Path) -> None:
     for path in files:
         mime = sniff(path)
         assert canonical_mime(mime) == mime, path.name
+
+
+def test_ogg_streams_are_told_apart_by_their_first_codec() -> None:
+    page = b"OggS\x00\x02" + bytes(20) + b"\x01\x1e"
+    assert ogg_type(page + b"\x01vorbis" + bytes(20)) == "audio/ogg"
+    assert ogg_type(page + b"OpusHead" + bytes(20)) == "audio/ogg"
+    assert ogg_type(page + b"\x80theora" + bytes(20)) == "video/ogg"
+    assert ogg_type(page + b"OVP80" + bytes(20)) == "video/ogg"
+    assert ogg_type(page + b"unknown!" + bytes(20)) == "application/ogg"
+    assert ogg_type(b"OggS") is None and ogg_type(b"RIFF" + bytes(40)) is None
+
+
+@given(st.binary(max_size=64))
+def test_ogg_type_never_raises(data: bytes) -> None:
+    assert ogg_type(b"OggS" + data) in (None, "audio/ogg", "video/ogg", "application/ogg")

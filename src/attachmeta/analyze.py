@@ -11,6 +11,7 @@ from typing import Any, Literal
 from PIL import Image
 
 from .blurhash import encode_blurhash
+from .colors import extract_colors
 from .crops import thumbnail as crop_thumbnail
 from .errors import (
     DescriptionError,
@@ -25,6 +26,15 @@ from .image import decode_preview, display_size, exif_orientation, flatten, open
 from .profiles import Profile, get_profile
 from .sniff import base_type, sniff
 from .source import Source, file_size_message, read_source
+from .video import (
+    MediaProbe,
+    cover_image,
+    first_frame,
+    frame_rate_text,
+    media_kind,
+    probe_media,
+    refine_mime,
+)
 
 __all__ = ["Analysis", "MediaType", "analyze"]
 
@@ -93,8 +103,10 @@ class Analysis:
 @dataclass(frozen=True)
 class _Media:
     type: MediaType
+    mime: str
     original: Meta
-    small: Image.Image
+    small: Image.Image | None
+    colors: dict[str, str] | None = None
 
 
 def analyze(
@@ -129,16 +141,24 @@ def analyze(
     prof = get_profile(profile)
     point = coerce_focus(focus, strict=strict)
     _check_description(description, prof)
-    data = read_source(source, limit=prof.max_image_bytes)
+    limit = max(prof.max_image_bytes, prof.max_video_bytes)
+    data = read_source(source, limit=limit)
     mime = sniff(data)
-    if base_type(mime) not in prof.image_types:
+    media_class = prof.media_class(mime)
+    if media_class is None:
         raise UnsupportedMediaError(mime)
-    if thumbnail is not None:
+    if media_class == "image" and thumbnail is not None:
         raise UnsupportedMediaError(mime, "Validation failed: Thumbnail must be blank")
-    if len(data) >= prof.max_image_bytes:
-        raise MediaTooLargeError(file_size_message(prof.max_image_bytes))
+    byte_limit = prof.max_image_bytes if media_class == "image" else prof.max_video_bytes
+    if len(data) >= byte_limit:
+        raise MediaTooLargeError(file_size_message(byte_limit))
+    # A custom thumbnail is checked before the upload is decoded: its errors are the caller's.
+    custom = _thumbnail_preview(thumbnail, prof) if thumbnail is not None else None
     try:
-        media = _analyze_image(data, mime, prof)
+        if media_class == "image":
+            media = _analyze_image(data, mime, prof)
+        else:
+            media = _analyze_av(data, mime, prof, custom)
     except InvalidMediaError as exc:
         if strict:
             raise
@@ -148,9 +168,13 @@ def analyze(
     if point is not None:
         meta["focus"] = point.as_meta()
     meta["original"] = media.original
-    meta["small"] = image_meta(*media.small.size)
-    blurhash = encode_blurhash(_blurhash_input(media.small, prof), *prof.blurhash_components)
-    return Analysis(media.type, mime, blurhash, description, point, None, meta, media.small)
+    blurhash = None
+    if media.small is not None:
+        meta["small"] = image_meta(*media.small.size)
+        blurhash = encode_blurhash(_blurhash_input(media.small, prof), *prof.blurhash_components)
+    if media.colors is not None:
+        meta["colors"] = media.colors
+    return Analysis(media.type, media.mime, blurhash, description, point, None, meta, media.small)
 
 
 def _check_description(description: str | None, profile: Profile) -> None:
@@ -188,13 +212,104 @@ def _analyze_image(data: bytes, mime: str, profile: Profile) -> _Media:
         box = profile.video_small_box
         small_size = fit_within(*stored, box, box, upscale=False)
         small = decode_preview(image, small_size, 1, canvas=stored)
-        return _Media("gifv", _gifv_original(gif, len(data), profile), small)
+        return _Media("gifv", mime, _gifv_original(gif, len(data), profile), small)
     orientation = 1 if gif is not None else exif_orientation(image)
     upright = display_size(stored, orientation)
     original = image_meta(*size_for_budget(*upright, profile.original_pixels))
-    small_size = size_for_budget(*upright, profile.small_pixels)
     canvas = stored if gif is not None else None
-    return _Media("image", original, decode_preview(image, small_size, orientation, canvas=canvas))
+    small = _budget_preview(image, upright, orientation, profile, canvas=canvas)
+    return _Media("image", mime, original, small)
+
+
+def _budget_preview(
+    image: Image.Image,
+    upright: tuple[int, int],
+    orientation: int,
+    profile: Profile,
+    *,
+    canvas: tuple[int, int] | None = None,
+) -> Image.Image:
+    """The ``small`` preview of a still image: its upright size within the pixel budget."""
+    small_size = size_for_budget(*upright, profile.small_pixels)
+    return decode_preview(image, small_size, orientation, canvas=canvas)
+
+
+def _thumbnail_preview(thumbnail: Source, profile: Profile) -> Image.Image:
+    """The preview made from a custom thumbnail (or cover art): a still image in the ``small``
+    pixel budget, as Mastodon processes its ``thumbnail`` attachment."""
+    data = read_source(thumbnail, limit=profile.max_image_bytes)
+    mime = sniff(data)
+    if profile.media_class(mime) != "image":
+        raise UnsupportedMediaError(mime, "Validation failed: Thumbnail content type is invalid")
+    image = open_image(data, mime)
+    _check_pixels(image.size, image.size, mime, profile)
+    orientation = exif_orientation(image)
+    return _budget_preview(image, display_size(image.size, orientation), orientation, profile)
+
+
+def _analyze_av(data: bytes, mime: str, profile: Profile, custom: Image.Image | None) -> _Media:
+    """Video, gifv and audio: the type from the streams, the numbers from the header."""
+    probe = probe_media(data)
+    kind = media_kind(probe)
+    refined = refine_mime(mime, probe)
+    if kind is None or profile.media_class(refined) is None:
+        raise UnsupportedMediaError(refined, "Video has no video stream")
+    colors = None
+    if probe.video is not None and kind != "audio":
+        original = _video_original(probe, profile)
+        if kind == "gifv" and not _may_be_gifv(probe, refined, profile):
+            kind = "video"
+        box = profile.video_small_box
+        small: Image.Image | None = first_frame(data, box=box)
+    else:
+        original = _audio_original(probe)
+        small = None
+        cover = cover_image(data) if probe.cover else None
+        if cover is not None:
+            small = resize(cover, size_for_budget(*cover.size, profile.small_pixels))
+    if custom is not None:
+        small = custom
+    if small is not None and (custom is not None or kind == "audio"):
+        colors = extract_colors(small)
+    return _Media(kind, refined, original, small, colors)
+
+
+def _video_original(probe: MediaProbe, profile: Profile) -> Meta:
+    """meta.original of a video, checked against the profile's size and frame-rate limits."""
+    video = probe.video
+    assert video is not None
+    width, height = video.coded_width, video.coded_height
+    if video.rotation in (90, 270):
+        width, height = height, width
+    if profile.max_video_pixels is not None and width * height > profile.max_video_pixels:
+        raise MediaTooLargeError(f"{width}x{height} videos are not supported")
+    rate = video.avg_frame_rate or video.base_frame_rate
+    limit = profile.max_video_frame_rate
+    if rate is not None and limit is not None and math.floor(rate) > limit:
+        raise MediaTooLargeError(f"{math.floor(rate)}fps videos are not supported")
+    meta: Meta = {"width": width, "height": height}
+    frame_rate = frame_rate_text(probe, fallback_to_base=True)
+    if frame_rate is not None:
+        meta["frame_rate"] = frame_rate
+    return meta | _audio_original(probe)
+
+
+def _audio_original(probe: MediaProbe) -> Meta:
+    """meta.original's ``duration`` and ``bitrate`` from the container, when known."""
+    meta: Meta = {}
+    if probe.duration is not None:
+        meta["duration"] = probe.duration
+    if probe.bit_rate is not None:
+        meta["bitrate"] = probe.bit_rate
+    return meta
+
+
+def _may_be_gifv(probe: MediaProbe, mime: str, profile: Profile) -> bool:
+    """Whether a silent video meets the profile's gifv rule (container, duration)."""
+    if profile.gifv_types is not None and mime not in profile.gifv_types:
+        return False
+    limit = profile.gifv_max_duration
+    return limit is None or (probe.duration is not None and probe.duration <= limit)
 
 
 def _gifv_original(gif: GifInfo, size_bytes: int, profile: Profile) -> Meta:

@@ -7,8 +7,10 @@ between versions of one server) lives here, never as a literal in the code path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from .errors import ProfileError
+from .sniff import base_type, canonical_mime
 
 __all__ = ["MASTODON", "MASTODON_V3", "PROFILES", "Profile", "get_profile"]
 
@@ -27,6 +29,14 @@ class Profile:
         max_gif_pixels: width*height above this is refused for GIFs (``None``: no limit).
         max_decode_pixels: a hard ceiling on the pixels attachmeta decodes, whatever the
             server's own rule (Mastodon 3.x had none; ImageMagick's policy bounded it).
+        video_types: MIME types of accepted video containers.
+        audio_types: MIME types of accepted audio files.
+        max_video_bytes: a video or audio file must be smaller than this many bytes.
+        max_video_pixels: a video of more pixels (width*height) is refused (``None``: no limit).
+        max_video_frame_rate: a video whose frame rate, rounded down, is above this is refused.
+        gifv_max_duration: a silent video longer than this (seconds) stays ``video``
+            (``None``: any length is ``gifv``).
+        gifv_types: only silent videos of these MIME types are ``gifv`` (``None``: any).
         original_pixels: pixel budget of the stored original.
         small_pixels: pixel budget of the ``small`` preview.
         video_small_box: a gifv/video preview is fitted in this square, never upscaled.
@@ -57,14 +67,23 @@ class Profile:
     max_frames: int = 100_000
     max_description_length: int = 1_500
     max_decode_pixels: int = 33_177_600
+    video_types: frozenset[str] = frozenset()
+    audio_types: frozenset[str] = frozenset()
+    max_video_bytes: int = 40 * MiB
+    max_video_pixels: int | None = None
+    max_video_frame_rate: int | None = None
+    gifv_max_duration: float | None = None
+    gifv_types: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ProfileError(f"profile name must be a non-empty string, got {self.name!r}")
-        if not isinstance(self.image_types, frozenset) or not all(
-            isinstance(t, str) for t in self.image_types
-        ):
-            raise ProfileError("image_types must be a frozenset of MIME type strings")
+        for name in ("image_types", "video_types", "audio_types", "gifv_types"):
+            types = getattr(self, name)
+            if name == "gifv_types" and types is None:
+                continue
+            if not isinstance(types, frozenset) or not all(isinstance(t, str) for t in types):
+                raise ProfileError(f"{name} must be a frozenset of MIME type strings")
         for name in (
             "max_image_bytes",
             "original_pixels",
@@ -74,16 +93,40 @@ class Profile:
             "max_frames",
             "max_description_length",
             "max_decode_pixels",
+            "max_video_bytes",
         ):
             _check_int(self, name, minimum=1)
-        for name in ("max_image_pixels", "max_gif_pixels"):
+        for name in (
+            "max_image_pixels",
+            "max_gif_pixels",
+            "max_video_pixels",
+            "max_video_frame_rate",
+        ):
             if getattr(self, name) is not None:
                 _check_int(self, name, minimum=1)
         for name in ("gif_min_delay_cs", "gif_default_delay_cs"):
             _check_int(self, name, minimum=0)
+        duration = self.gifv_max_duration
+        if duration is not None and not (isinstance(duration, int | float) and duration > 0):
+            raise ProfileError(
+                f"gifv_max_duration must be a positive number or None, got {duration!r}"
+            )
         _check_ints(self, "blurhash_components", 2, 1, 9)
         _check_ints(self, "blurhash_box", 2, 1, 1 << 16)
         _check_ints(self, "background", 3, 0, 255)
+
+    def media_class(self, mime: str) -> Literal["image", "av"] | None:
+        """Whether ``mime`` is an accepted image (``"image"``), video or audio (``"av"``) type.
+
+        Both sides are compared in canonical spelling, and a variant counts as its base type
+        (``image/apng`` as ``image/png``).
+        """
+        wanted = {canonical_mime(mime), base_type(mime)}
+        if wanted & {canonical_mime(t) for t in self.image_types}:
+            return "image"
+        if wanted & {canonical_mime(t) for t in self.video_types | self.audio_types}:
+            return "av"
+        return None
 
 
 def _check_ints(profile: Profile, name: str, count: int, low: int, high: int) -> None:
@@ -103,6 +146,8 @@ def _check_int(profile: Profile, name: str, *, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ProfileError(f"profile field {name} must be an integer >= {minimum}, got {value!r}")
 
+
+_VIDEO_TYPES = frozenset({"video/webm", "video/mp4", "video/quicktime", "video/ogg"})
 
 # Mastodon 4.x: app/models/media_attachment.rb and app/models/concerns/attachmentable.rb.
 MASTODON = Profile(
@@ -124,6 +169,31 @@ MASTODON = Profile(
     original_pixels=8_294_400,  # 3840x2160
     small_pixels=230_400,  # 640x360
     video_small_box=640,
+    video_types=_VIDEO_TYPES,
+    audio_types=frozenset(
+        {
+            "audio/wave",
+            "audio/wav",
+            "audio/x-wav",
+            "audio/x-pn-wave",
+            "audio/vnd.wave",
+            "audio/ogg",
+            "audio/vorbis",
+            "audio/mpeg",
+            "audio/mp3",
+            "audio/webm",
+            "audio/flac",
+            "audio/aac",
+            "audio/m4a",
+            "audio/x-m4a",
+            "audio/mp4",
+            "audio/3gpp",
+            "video/x-ms-asf",  # WMA
+        }
+    ),
+    max_video_bytes=99 * MiB,
+    max_video_pixels=8_294_400,  # 3840x2160
+    max_video_frame_rate=120,
 )
 
 # Mastodon 3.x, the era of the API document (its 640x480 example has a 461x346 preview).
@@ -136,6 +206,27 @@ MASTODON_V3 = Profile(
     original_pixels=1_638_400,  # 1280x1280
     small_pixels=160_000,  # 400x400
     video_small_box=400,
+    video_types=_VIDEO_TYPES,
+    audio_types=frozenset(
+        {
+            "audio/wave",
+            "audio/wav",
+            "audio/x-wav",
+            "audio/x-pn-wave",
+            "audio/ogg",
+            "audio/mpeg",
+            "audio/mp3",
+            "audio/webm",
+            "audio/flac",
+            "audio/aac",
+            "audio/m4a",
+            "audio/x-m4a",
+            "audio/mp4",
+            "audio/3gpp",
+            "video/x-ms-asf",
+        }
+    ),
+    max_video_bytes=40 * MiB,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (MASTODON, MASTODON_V3)}

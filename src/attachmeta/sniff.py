@@ -45,6 +45,7 @@ __all__ = [
     "is_animated_png",
     "is_animated_webp",
     "is_subtype",
+    "ogg_type",
     "sniff",
 ]
 
@@ -370,7 +371,41 @@ def _sniff_reader(read_at: _ReadAt) -> str:
         behind = _sniff_behind_id3(read_at)
         if behind is not None:
             return behind
+    ogg = ogg_type(head)
+    if ogg is not None:
+        return ogg
     return _libmagic(head)
+
+
+# The first packet of an Ogg logical stream names its codec (RFC 7845, Vorbis I, Theora 1.0,
+# the VP8-in-Ogg mapping). libmagic knows some of these and calls the rest octet-stream.
+_OGG_CODECS: Final[tuple[tuple[bytes, str], ...]] = (
+    (b"\x01vorbis", "audio/ogg"),
+    (b"OpusHead", "audio/ogg"),
+    (b"\x7fFLAC", "audio/ogg"),
+    (b"Speex   ", "audio/ogg"),
+    (b"\x80theora", "video/ogg"),
+    (b"OVP80", "video/ogg"),
+)
+
+
+def ogg_type(head: bytes) -> str | None:
+    """``audio/ogg`` or ``video/ogg`` from the codec of an Ogg file's first stream.
+
+    Only the first page is read, so an Ogg whose first stream is audio and a later one video
+    reads as audio here; the pipeline decides the type from all the streams.
+
+    Args:
+        head: the first bytes of the file.
+    """
+    if not head.startswith(b"OggS") or len(head) < 27:
+        return None
+    segments = head[26]
+    packet = head[27 + segments : 27 + segments + 16]
+    for prefix, mime in _OGG_CODECS:
+        if packet.startswith(prefix):
+            return mime
+    return "application/ogg"
 
 
 def _is_png(head: bytes) -> bool:

@@ -23,7 +23,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 __all__ = [
+    "AV_ENCODERS",
     "ENCODERS",
+    "encode_av",
     "encode_image",
     "encoded_files",
     "focus_strings",
@@ -114,6 +116,60 @@ ENCODERS: dict[str, Callable[[Image.Image], bytes]] = {
 }
 
 
+def encode_av(
+    image: Image.Image, fmt: str, video: str | None, audio: str | None, *, frames: int = 3
+) -> bytes:
+    """A short file in container ``fmt`` with ``image`` as every video frame and/or silence.
+
+    Args:
+        image: the picture (its size is rounded down to even sides for the encoder).
+        fmt: an FFmpeg muxer name (``mp4``, ``webm``, ``ogg``, ``mp3``, ...).
+        video: a video encoder name, or ``None`` for audio only.
+        audio: an audio encoder name, or ``None`` for a silent video.
+        frames: how many video frames (at 10 per second).
+    """
+    import av
+    import numpy as np
+    from av.audio.stream import AudioStream
+    from av.video.stream import VideoStream
+
+    out = io.BytesIO()
+    with av.open(out, "w", format=fmt) as container:
+        picture = image.convert("RGB")
+        size = max(2, picture.width // 2 * 2), max(2, picture.height // 2 * 2)
+        # every stream is set up before the first packet is written
+        moving = container.add_stream(video, rate=10) if video is not None else None
+        sound = container.add_stream(audio, rate=48_000) if audio is not None else None
+        if isinstance(moving, VideoStream):
+            moving.width, moving.height = size
+            moving.pix_fmt = "yuv420p"
+        if isinstance(sound, AudioStream):
+            sound.layout = "mono"
+        if isinstance(moving, VideoStream):
+            pixels = np.asarray(picture.resize(size))
+            for _ in range(frames):
+                container.mux(moving.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+            container.mux(moving.encode(None))
+        if isinstance(sound, AudioStream):
+            chunk = sound.codec_context.frame_size or 1024
+            for start in range(0, 4800 * frames, chunk):
+                frame = av.AudioFrame.from_ndarray(np.zeros((1, chunk), np.int16), "s16", "mono")
+                frame.sample_rate, frame.pts = 48_000, start
+                container.mux(sound.encode(frame))
+            container.mux(sound.encode(None))
+    return out.getvalue()
+
+
+# Every accepted video and audio family, built with PyAV (FFmpeg inside its wheel).
+AV_ENCODERS: dict[str, Callable[[Image.Image], bytes]] = {
+    "mp4": lambda image: encode_av(image, "mp4", "libx264", "aac"),
+    "mp4-silent": lambda image: encode_av(image, "mp4", "libx264", None),
+    "webm": lambda image: encode_av(image, "webm", "libvpx", "libopus"),
+    "ogg-audio": lambda image: encode_av(image, "ogg", None, "libopus"),
+    "mp3": lambda image: encode_av(image, "mp3", None, "libmp3lame"),
+}
+
+
 def encoded_files(
     formats: tuple[str, ...] = tuple(ENCODERS), *, max_side: int = 48
 ) -> st.SearchStrategy[bytes]:
@@ -198,11 +254,13 @@ def _seed_files(formats: tuple[str, ...]) -> tuple[bytes, ...]:
             image = Image.merge(
                 "RGB", (base, base.transpose(Image.Transpose.FLIP_LEFT_RIGHT), base)
             )
-            pool.append(ENCODERS[fmt](image))
+            pool.append((ENCODERS | AV_ENCODERS)[fmt](image))
     return tuple(pool)
 
 
-def mutated_files(formats: tuple[str, ...] = tuple(ENCODERS)) -> st.SearchStrategy[bytes]:
+def mutated_files(
+    formats: tuple[str, ...] = tuple(ENCODERS) + tuple(AV_ENCODERS),
+) -> st.SearchStrategy[bytes]:
     """Valid files broken the ways fuzzers break them: bit flips, truncation, another format's
     header spliced on, absurd declared sizes, overwritten words.
 

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 from avmedia import build, mp3_with_jpeg_cover, mp3_with_png_cover
-from media import encode, gradient, marked
+from media import animated_gif, encode, gradient, marked
 
 from attachmeta import (
     MASTODON,
@@ -154,3 +154,27 @@ def test_truncated_video_is_unknown_unless_strict() -> None:
 def test_still_avif_is_never_probed_as_video() -> None:
     result = analyze(encode(gradient(64, 48), "AVIF"))
     assert (result.type, result.mime) == ("image", "image/avif")
+
+
+def test_gotosocial_profile() -> None:
+    image = analyze(encode(gradient(1920, 1080), "JPEG"), profile="gotosocial")
+    assert image.meta["original"]["size"] == "1920x1080"  # kept as uploaded
+    assert image.meta["small"] == {
+        "width": 512,
+        "height": 288,
+        "size": "512x288",
+        "aspect": 1920 / 1080,
+    }
+    assert image.blurhash is not None and len(image.blurhash) == 2 + 4 + 2 * (4 * 3 - 1)
+    portrait = analyze(encode(gradient(404, 720), "PNG"), profile="gotosocial")
+    assert portrait.meta["small"]["size"] == "287x512"
+    assert portrait.meta["small"]["aspect"] == 404 / 720  # the original's, not 287/512
+    # only an MP4 without sound, at most 30 s, is gifv; a silent WebM stays a video
+    assert analyze(build("mp4", "libx264", None), profile="gotosocial").type == "gifv"
+    assert analyze(build("webm", "libvpx-vp9", None), profile="gotosocial").type == "video"
+    gif = analyze(animated_gif(40, 30, frames=3, duration_ms=50), profile="gotosocial")
+    assert gif.type == "image"
+    video = analyze(
+        build("mp4", "libx264", "aac", size=(1280, 720), frames=2), profile="gotosocial"
+    )
+    assert video.meta["small"]["size"] == "512x288"

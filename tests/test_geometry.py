@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attachmeta import MASTODON, MASTODON_V3, FocusError, GeometryError, crop_box, image_meta
-from attachmeta.geometry import budget_box, fit_within, parse_aspect, size_for_budget
+from attachmeta.geometry import (
+    budget_box,
+    fit_width,
+    fit_within,
+    parse_aspect,
+    size_for_budget,
+    size_for_longest_side,
+)
 
 sides = st.integers(min_value=1, max_value=20_000)
 budgets = st.integers(min_value=1, max_value=40_000_000)
@@ -171,3 +178,34 @@ def test_huge_focus_is_clamped_or_refused() -> None:
     with pytest.raises(FocusError):
         crop_box((100, 100), 1.0, (10**400, 0))
     assert crop_box((200, 100), 1.0, (1e300, 0)) == (100, 0, 200, 100)
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((1920, 1080), (512, 288)),
+        ((404, 720), (287, 512)),
+        ((600, 400), (512, 341)),
+        ((511, 100), (511, 100)),
+        ((700, 700), (512, 512)),
+    ],
+)
+def test_gotosocial_thumbnail_sizes(size: tuple[int, int], expected: tuple[int, int]) -> None:
+    assert size_for_longest_side(*size, 512) == expected
+
+
+@given(sides, sides, st.integers(1, 4096))
+def test_longest_side_properties(width: int, height: int, side: int) -> None:
+    w, h = size_for_longest_side(width, height, side)
+    assert w >= 1 and h >= 1
+    if width < side and height < side:
+        assert (w, h) == (width, height)
+    else:
+        assert max(w, h) == side and min(w, h) <= side
+        assert abs(w * height - h * width) <= max(width, height) * 2  # truncation: under 1 px
+
+
+@given(sides, sides, st.integers(1, 200))
+def test_fit_width_properties(width: int, height: int, target: int) -> None:
+    w, h = fit_width(width, height, target)
+    assert (w, h) == (width, height) if width <= target else (w == target and h >= 1)

@@ -20,7 +20,16 @@ from .errors import (
     UnsupportedMediaError,
 )
 from .focus import Focus, FocusLike, coerce_focus
-from .geometry import AspectLike, CropMode, fit_within, image_meta, size_for_budget
+from .geometry import (
+    MAX_SIDE,
+    AspectLike,
+    CropMode,
+    fit_width,
+    fit_within,
+    image_meta,
+    size_for_budget,
+    size_for_longest_side,
+)
 from .gif import GifInfo, parse_gif
 from .image import decode_preview, display_size, exif_orientation, flatten, open_image, resize
 from .profiles import Profile, get_profile
@@ -170,7 +179,7 @@ def analyze(
     meta["original"] = media.original
     blurhash = None
     if media.small is not None:
-        meta["small"] = image_meta(*media.small.size)
+        meta["small"] = _small_meta(media.small, media.original, prof)
         blurhash = encode_blurhash(_blurhash_input(media.small, prof), *prof.blurhash_components)
     if media.colors is not None:
         meta["colors"] = media.colors
@@ -208,10 +217,9 @@ def _analyze_image(data: bytes, mime: str, profile: Profile) -> _Media:
     image = open_image(data, mime)
     stored = (gif.width, gif.height) if gif is not None else image.size
     _check_pixels(stored, image.size, mime, profile)
-    if gif is not None and gif.frame_count >= profile.gifv_min_frames:
-        box = profile.video_small_box
-        small_size = fit_within(*stored, box, box, upscale=False)
-        small = decode_preview(image, small_size, 1, canvas=stored)
+    animated = gif is not None and gif.frame_count >= profile.gifv_min_frames
+    if gif is not None and animated and _gifv_type_allowed(mime, profile):
+        small = decode_preview(image, _frame_size(stored, profile), 1, canvas=stored)
         return _Media("gifv", mime, _gifv_original(gif, len(data), profile), small)
     orientation = 1 if gif is not None else exif_orientation(image)
     upright = display_size(stored, orientation)
@@ -229,9 +237,31 @@ def _budget_preview(
     *,
     canvas: tuple[int, int] | None = None,
 ) -> Image.Image:
-    """The ``small`` preview of a still image: its upright size within the pixel budget."""
-    small_size = size_for_budget(*upright, profile.small_pixels)
-    return decode_preview(image, small_size, orientation, canvas=canvas)
+    """The ``small`` preview of a still image, sized by the profile's rule."""
+    return decode_preview(image, _small_size(upright, profile), orientation, canvas=canvas)
+
+
+def _small_size(size: tuple[int, int], profile: Profile) -> tuple[int, int]:
+    """The preview size of a still image (or cover art) of this upright size."""
+    if profile.small_rule == "longest_side":
+        return size_for_longest_side(*size, profile.small_longest_side)
+    return size_for_budget(*size, profile.small_pixels)
+
+
+def _frame_size(size: tuple[int, int], profile: Profile) -> tuple[int, int]:
+    """The preview size of a video frame (or a gifv's first frame) of this display size."""
+    if profile.small_rule == "longest_side":
+        return size_for_longest_side(*size, profile.small_longest_side)
+    box = profile.video_small_box
+    return fit_within(*size, box, box, upscale=False)
+
+
+def _small_meta(small: Image.Image, original: Meta, profile: Profile) -> Meta:
+    """meta.small; its ``aspect`` is the original's when the profile says so."""
+    meta = image_meta(*small.size)
+    if profile.small_aspect == "original" and "width" in original and "height" in original:
+        meta["aspect"] = original["width"] / original["height"]
+    return meta
 
 
 def _thumbnail_preview(thumbnail: Source, profile: Profile) -> Image.Image:
@@ -259,14 +289,17 @@ def _analyze_av(data: bytes, mime: str, profile: Profile, custom: Image.Image | 
         original = _video_original(probe, profile)
         if kind == "gifv" and not _may_be_gifv(probe, refined, profile):
             kind = "video"
-        box = profile.video_small_box
-        small: Image.Image | None = first_frame(data, box=box)
+        if profile.small_rule == "budget":
+            small: Image.Image | None = first_frame(data, box=profile.video_small_box)
+        else:  # the frame at its display size, then the profile's own rounding
+            frame = first_frame(data, box=MAX_SIDE)
+            small = resize(frame, _frame_size(frame.size, profile))
     else:
         original = _audio_original(probe)
         small = None
         cover = cover_image(data) if probe.cover else None
         if cover is not None:
-            small = resize(cover, size_for_budget(*cover.size, profile.small_pixels))
+            small = resize(cover, _small_size(cover.size, profile))
     if custom is not None:
         small = custom
     if small is not None and (custom is not None or kind == "audio"):
@@ -304,9 +337,13 @@ def _audio_original(probe: MediaProbe) -> Meta:
     return meta
 
 
+def _gifv_type_allowed(mime: str, profile: Profile) -> bool:
+    return profile.gifv_types is None or mime in profile.gifv_types
+
+
 def _may_be_gifv(probe: MediaProbe, mime: str, profile: Profile) -> bool:
     """Whether a silent video meets the profile's gifv rule (container, duration)."""
-    if profile.gifv_types is not None and mime not in profile.gifv_types:
+    if not _gifv_type_allowed(mime, profile):
         return False
     limit = profile.gifv_max_duration
     return limit is None or (probe.duration is not None and probe.duration <= limit)
@@ -326,7 +363,10 @@ def _gifv_original(gif: GifInfo, size_bytes: int, profile: Profile) -> Meta:
 
 
 def _blurhash_input(small: Image.Image, profile: Profile) -> Image.Image:
-    """The preview flattened on the profile's background and fitted into the BlurHash box."""
+    """The preview flattened on the profile's background and sized for hashing."""
     box_w, box_h = profile.blurhash_box
-    target = fit_within(*small.size, box_w, box_h, upscale=True)
+    if profile.blurhash_fit == "width":
+        target = fit_width(*small.size, box_w)
+    else:
+        target = fit_within(*small.size, box_w, box_h, upscale=True)
     return resize(flatten(small, profile.background), target)

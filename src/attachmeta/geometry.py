@@ -7,6 +7,8 @@ import operator
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
+
 from .errors import FocusError, GeometryError
 from .focus import Focus, coerce_focus
 
@@ -15,10 +17,12 @@ __all__ = [
     "budget_box",
     "check_size",
     "crop_box",
+    "fit_width",
     "fit_within",
     "image_meta",
     "parse_aspect",
     "size_for_budget",
+    "size_for_longest_side",
 ]
 
 CropMode = Literal["css", "center"]
@@ -117,6 +121,44 @@ def size_for_budget(width: int, height: int, pixels: int) -> Size:
     if width * height <= pixels:
         return width, height
     return fit_within(width, height, box_w, box_h, upscale=False)
+
+
+def size_for_longest_side(width: int, height: int, side: int) -> Size:
+    """GoToSocial's thumbnail size: the longer side becomes ``side``, the other is truncated.
+
+    An image with both sides under ``side`` keeps its size. The aspect ratio is a float32 and
+    the shorter side ``int(side / aspect)`` or ``int(side * aspect)``, as GoToSocial computes
+    it in Go.
+
+    Args:
+        width: image width.
+        height: image height.
+        side: the longest side allowed.
+    """
+    width, height = check_size(width, height)
+    side = check_size(side, side, "side")[0]
+    if width < side and height < side:
+        return width, height
+    aspect = np.float32(width) / np.float32(height)
+    if width > height:
+        return side, max(1, int(np.float32(side) / aspect))
+    if height > width:
+        return max(1, int(np.float32(side) * aspect)), side
+    return side, side
+
+
+def fit_width(width: int, height: int, target: int) -> Size:
+    """The size of an image scaled down to ``target`` pixels wide, height rounded, never up.
+
+    Args:
+        width: image width.
+        height: image height.
+        target: the width to scale down to.
+    """
+    width, height = check_size(width, height)
+    if width <= target:
+        return width, height
+    return target, max(1, math.floor(target * height / width + 0.5))
 
 
 def parse_aspect(aspect_or_size: AspectLike) -> float:

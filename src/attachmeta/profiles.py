@@ -12,7 +12,7 @@ from typing import Literal
 from .errors import ProfileError
 from .sniff import base_type, canonical_mime
 
-__all__ = ["MASTODON", "MASTODON_V3", "PROFILES", "Profile", "get_profile"]
+__all__ = ["GOTOSOCIAL", "MASTODON", "MASTODON_V3", "PROFILES", "Profile", "get_profile"]
 
 MiB = 1024 * 1024
 
@@ -36,7 +36,16 @@ class Profile:
         max_video_frame_rate: a video whose frame rate, rounded down, is above this is refused.
         gifv_max_duration: a silent video longer than this (seconds) stays ``video``
             (``None``: any length is ``gifv``).
-        gifv_types: only silent videos of these MIME types are ``gifv`` (``None``: any).
+        gifv_types: only silent videos (and animated GIFs, ``image/gif``) of these MIME types
+            are ``gifv`` (``None``: any).
+        small_rule: ``"budget"`` sizes the preview by ``small_pixels`` (videos: fitted in
+            ``video_small_box``); ``"longest_side"`` bounds its longer side by
+            ``small_longest_side``, never enlarging, the other side truncated (GoToSocial).
+        small_longest_side: the longer side of a ``"longest_side"`` preview.
+        small_aspect: ``meta.small.aspect`` is the preview's own (``"output"``) or the
+            original's (``"original"``).
+        blurhash_fit: ``"box"`` fits the preview into ``blurhash_box``, up or down;
+            ``"width"`` scales it down to ``blurhash_box[0]`` pixels wide.
         original_pixels: pixel budget of the stored original.
         small_pixels: pixel budget of the ``small`` preview.
         video_small_box: a gifv/video preview is fitted in this square, never upscaled.
@@ -74,6 +83,10 @@ class Profile:
     max_video_frame_rate: int | None = None
     gifv_max_duration: float | None = None
     gifv_types: frozenset[str] | None = None
+    small_rule: Literal["budget", "longest_side"] = "budget"
+    small_longest_side: int = 512
+    small_aspect: Literal["output", "original"] = "output"
+    blurhash_fit: Literal["box", "width"] = "box"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -94,6 +107,7 @@ class Profile:
             "max_description_length",
             "max_decode_pixels",
             "max_video_bytes",
+            "small_longest_side",
         ):
             _check_int(self, name, minimum=1)
         for name in (
@@ -106,6 +120,13 @@ class Profile:
                 _check_int(self, name, minimum=1)
         for name in ("gif_min_delay_cs", "gif_default_delay_cs"):
             _check_int(self, name, minimum=0)
+        for name, allowed in (
+            ("small_rule", ("budget", "longest_side")),
+            ("small_aspect", ("output", "original")),
+            ("blurhash_fit", ("box", "width")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ProfileError(f"profile field {name} must be one of {allowed}")
         duration = self.gifv_max_duration
         if duration is not None and not (isinstance(duration, int | float) and duration > 0):
             raise ProfileError(
@@ -229,7 +250,51 @@ MASTODON_V3 = Profile(
     max_video_bytes=40 * MiB,
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (MASTODON, MASTODON_V3)}
+# GoToSocial 0.20: internal/media (thumbnail.go: 512 px thumbnails, a 4x3 BlurHash of a 32 px
+# wide copy; only MP4 may be gifv) and its default media-local-max-size of 40 MiB.
+GOTOSOCIAL = Profile(
+    name="gotosocial",
+    image_types=frozenset(
+        {
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "image/avif",
+            "image/heic",
+            "image/heif",
+        }
+    ),
+    max_image_bytes=40 * MiB,
+    max_image_pixels=None,
+    max_gif_pixels=None,
+    original_pixels=33_177_600,  # originals are kept as uploaded, up to the decode ceiling
+    small_pixels=262_144,  # 512x512, for cover art and custom thumbnails
+    video_small_box=512,
+    blurhash_components=(4, 3),
+    blurhash_box=(32, 32),
+    video_types=_VIDEO_TYPES,
+    audio_types=frozenset(
+        {
+            "audio/mpeg",
+            "audio/ogg",
+            "audio/flac",
+            "audio/wav",
+            "audio/mp4",
+            "audio/webm",
+            "audio/aac",
+        }
+    ),
+    max_video_bytes=40 * MiB,
+    gifv_max_duration=30.0,
+    gifv_types=frozenset({"video/mp4"}),
+    small_rule="longest_side",
+    small_longest_side=512,
+    small_aspect="original",
+    blurhash_fit="width",
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (MASTODON, MASTODON_V3, GOTOSOCIAL)}
 
 
 def get_profile(profile: str | Profile) -> Profile:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -101,6 +104,72 @@ def gif_pillow_walk(data: bytes) -> object:
             image.seek(index)
             total += int(image.info.get("duration", 0))
         return frames, total
+
+
+def ffmpeg_subprocesses(data: bytes) -> object:
+    """Mastodon's way: ``ffprobe`` for the metadata, one ``ffmpeg`` run for the first frame."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "upload.mp4"
+        source.write_bytes(data)
+        probe = subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_format",
+                "-show_streams",
+                str(source),
+            ],
+            capture_output=True,
+            check=True,
+        )
+        frame = Path(tmp) / "small.png"
+        scale = "scale='min(640,iw)':'min(640,ih)':force_original_aspect_ratio=decrease"
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-i",
+                str(source),
+                "-vf",
+                scale,
+                "-frames:v",
+                "1",
+                str(frame),
+            ],
+            capture_output=True,
+            check=True,
+        )
+        return len(probe.stdout), frame.stat().st_size
+
+
+def pyav_naive(data: bytes) -> object:
+    """PyAV used naively: decode every frame to count them and keep the first as the preview."""
+    import av
+
+    with av.open(io.BytesIO(data), "r") as container:
+        first = None
+        count = 0
+        for frame in container.decode(video=0):
+            if first is None:
+                first = frame.to_image()
+            count += 1
+        assert first is not None
+        first.thumbnail((640, 640))
+        return count, blurhash_c.encode(first.resize((100, 56)).convert("RGB"), 4, 4)
+
+
+def video_contenders() -> dict[str, Job]:
+    """attachmeta against ffprobe+ffmpeg when both binaries exist, else against naive PyAV."""
+    table: dict[str, Job] = {"attachmeta": attachmeta_analyze}
+    if shutil.which("ffmpeg") and shutil.which("ffprobe"):
+        table["ffprobe + ffmpeg"] = ffmpeg_subprocesses
+    else:
+        table["PyAV naive"] = pyav_naive
+    return table
 
 
 GIF_TIMING: dict[str, Job] = {"attachmeta blocks": gif_blocks, "Pillow frame walk": gif_pillow_walk}

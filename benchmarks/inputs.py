@@ -70,6 +70,36 @@ def _animated_gif(photo: Image.Image, frames: int) -> bytes:
     return _encode(images[0], "GIF", save_all=True, append_images=images[1:], duration=40, loop=0)
 
 
+def h264_clip(photo: Image.Image, *, quick: bool) -> Input:
+    """A 10 s 1080p H.264 + AAC MP4 of the photo panning (2 s at 360p with ``quick``)."""
+    import av
+    import numpy as np
+
+    seconds, (width, height) = (2, (640, 360)) if quick else (10, (1920, 1080))
+    rate = 25
+    big = np.asarray(photo.resize((width * 2, height), Image.Resampling.BICUBIC))
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=rate, options={"preset": "ultrafast"})
+        audio = container.add_stream("aac", rate=48_000)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        audio.layout = "mono"
+        for index in range(seconds * rate):
+            x = index * width // (seconds * rate)
+            frame = av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(big[:, x : x + width]), format="rgb24"
+            )
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        for start in range(0, seconds * 48_000, 1024):
+            sound = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.int16), "s16", "mono")
+            sound.sample_rate, sound.pts = 48_000, start
+            container.mux(audio.encode(sound))
+        container.mux(audio.encode(None))
+    name = "h264-360p-2s" if quick else "h264-1080p-10s"
+    return Input(name, out.getvalue(), "MP4")
+
+
 def make_inputs(photo: Image.Image, *, quick: bool) -> list[Input]:
     """The inputs of the issue: 12 MP and 2 MP JPEGs, an RGBA PNG, an animated GIF, a WebP.
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 from . import contenders
-from .inputs import Input, make_inputs, source_photo
+from .inputs import Input, h264_clip, make_inputs, source_photo
 
 OURS = "attachmeta"
 
@@ -89,6 +89,14 @@ def bench_gif(inputs: Sequence[Input], repeats: int) -> list[Row]:
         jobs: Jobs = {name: partial(job, item.data) for name, job in contenders.GIF_TIMING.items()}
         rows += _rows("gif frames", item.name, time_round_robin(jobs, repeats), "attachmeta blocks")
     return rows
+
+
+def bench_video(clip: Input, repeats: int) -> list[Row]:
+    """The video clip: attachmeta against the subprocess or naive-decoding way."""
+    jobs: Jobs = {
+        name: partial(job, clip.data) for name, job in contenders.video_contenders().items()
+    }
+    return _rows("video", clip.name, time_round_robin(jobs, repeats), OURS)
 
 
 def bench_encoders(photo: Image.Image, repeats: int, pure_folder: Path, quick: bool) -> list[Row]:
@@ -203,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"pyvips: {'yes' if contenders.pyvips_available() else 'not installed'}"
     )
     rows = bench_pipelines(inputs, repeats) + bench_gif(inputs, repeats)
+    rows += bench_video(h264_clip(photo, quick=args.quick), max(2, repeats // 3))
     rows += bench_encoders(photo, repeats, args.pure_blurhash, args.quick)
     print(format_table(rows))
     memory = peak_memory(inputs[0])

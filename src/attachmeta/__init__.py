@@ -23,12 +23,13 @@ from .errors import (
 )
 from .focus import Focus, parse_focus
 from .geometry import crop_box, image_meta
-from .profiles import MASTODON, MASTODON_V3, PROFILES, Profile, get_profile
+from .profiles import GOTOSOCIAL, MASTODON, MASTODON_V3, PROFILES, Profile, get_profile
 from .sniff import sniff
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GOTOSOCIAL",
     "MASTODON",
     "MASTODON_V3",
     "PROFILES",

@@ -151,11 +151,11 @@ def pyav_naive(data: bytes) -> object:
     import av
 
     with av.open(io.BytesIO(data), "r") as container:
-        first = None
+        first: Image.Image | None = None
         count = 0
         for frame in container.decode(video=0):
             if first is None:
-                first = frame.to_image()
+                first = Image.fromarray(frame.to_ndarray(format="rgb24"))
             count += 1
         assert first is not None
         first.thumbnail((640, 640))

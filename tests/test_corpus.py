@@ -89,3 +89,27 @@ def test_every_file_gives_a_result_or_our_error(path: Path) -> None:
 
 def test_corpus_sweep_is_not_empty(corpus: Path) -> None:
     assert len(corpus_files("pillow")) > 500
+
+
+_AV_SUFFIXES = (".mp4", ".webm", ".ogg", ".opus")
+
+
+@pytest.mark.parametrize("profile", ["mastodon", "gotosocial"])
+@pytest.mark.parametrize(
+    "path",
+    [p for p in corpus_files("mastodon") + corpus_files("gotosocial") if p.suffix in _AV_SUFFIXES],
+    ids=_sweep_ids,
+)
+def test_corpus_video_and_audio_analyze(path: Path, profile: str) -> None:
+    result = analyze(path, profile=profile)
+    assert result.type in ("video", "gifv", "audio"), result.error
+    original = result.meta["original"]
+    assert "duration" in original
+    if result.type != "audio":
+        assert original["width"] > 0 and original["height"] > 0 and result.blurhash is not None
+
+
+@pytest.mark.parametrize("path", corpus_files("gotosocial"), ids=_sweep_ids)
+def test_every_gotosocial_file_analyzes(path: Path) -> None:
+    for profile in ("mastodon", "gotosocial"):
+        assert analyze(path, profile=profile).type != "unknown"

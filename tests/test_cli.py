@@ -161,3 +161,56 @@ def test_oversized_crop_is_a_usage_error(
             capsys, str(path), "--crop", spec.replace("a.png", str(tmp_path / "a.png"))
         )
         assert code == 2 and out == "" and "thumbnail size" in err
+
+
+def test_scan_writes_json_lines_a_summary_and_a_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "media"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.png").write_bytes(encode(gradient(60, 40), "PNG"))
+    (folder / "sub" / "b.jpg").write_bytes(encode(gradient(30, 20), "JPEG"))
+    (folder / ".hidden.png").write_bytes(b"skipped")
+    (folder / "notes.txt").write_text("not media")
+    jsonl, html = tmp_path / "out.jsonl", tmp_path / "report.html"
+    code, _, err = run(
+        capsys,
+        "scan",
+        str(folder),
+        "--jsonl",
+        str(jsonl),
+        "--workers",
+        "1",
+        "--keep-going",
+        "--html",
+        str(html),
+    )
+    assert code == 65, err  # notes.txt failed, and --keep-going went on
+    records = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert [Path(r["path"]).name for r in records] == ["a.png", "notes.txt", "b.jpg"]
+    assert records[0]["type"] == "image" and records[0]["meta"]["small"]["size"] == "60x40"
+    assert records[1]["error"].startswith("UnsupportedMediaError")
+    assert "image" in err and "UnsupportedMediaError" in err  # the summary table
+    page = html.read_text()
+    assert "object-fit: cover" in page and "data:image/webp;base64," in page
+
+
+def test_scan_stops_at_the_first_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_text("not media")
+    (tmp_path / "b.png").write_bytes(encode(gradient(10, 10), "PNG"))
+    code, out, err = run(capsys, "scan", str(tmp_path), "--workers", "1")
+    assert code == 65 and len(out.splitlines()) == 1 and "a.txt" in err
+    assert run(capsys, "scan", str(tmp_path), "--workers", "0")[0] == 2
+
+
+def test_preview_writes_a_contact_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, sheet = tmp_path / "p.png", tmp_path / "sheet.png"
+    source.write_bytes(encode(marked(600, 400), "PNG"))
+    code, _, err = run(capsys, "preview", str(source), "--focus", "-0.5,0.5", "-o", str(sheet))
+    assert code == 0, err
+    with Image.open(sheet) as image:
+        assert image.width > 600 and image.mode == "RGB"
+    assert run(capsys, "preview", str(source), "--focus", "9,9", "-o", str(sheet))[0] == 2
+    assert run(capsys, "preview", str(tmp_path / "sheet.png.missing"), "-o", str(sheet))[0] == 66

@@ -8,7 +8,17 @@ The public API, re-exported from the modules that implement it::
 """
 
 from .analyze import Analysis, MediaType, analyze
+from .batch import (
+    BatchResult,
+    Summary,
+    analyze_many,
+    format_summary,
+    iter_media_paths,
+    scan_to_jsonl,
+    summarize,
+)
 from .blurhash import decode_blurhash, encode_blurhash
+from .colors import extract_colors
 from .crops import thumbnail
 from .errors import (
     AttachmetaError,
@@ -24,6 +34,8 @@ from .errors import (
 from .focus import Focus, parse_focus
 from .geometry import crop_box, image_meta
 from .profiles import GOTOSOCIAL, MASTODON, MASTODON_V3, PROFILES, Profile, get_profile
+from .report import html_report
+from .sheet import contact_sheet
 from .sniff import sniff
 
 __version__ = "0.1.0"
@@ -35,6 +47,7 @@ __all__ = [
     "PROFILES",
     "Analysis",
     "AttachmetaError",
+    "BatchResult",
     "BlurhashError",
     "DescriptionError",
     "Focus",
@@ -45,15 +58,24 @@ __all__ = [
     "MediaType",
     "Profile",
     "ProfileError",
+    "Summary",
     "UnsupportedMediaError",
     "__version__",
     "analyze",
+    "analyze_many",
+    "contact_sheet",
     "crop_box",
     "decode_blurhash",
     "encode_blurhash",
+    "extract_colors",
+    "format_summary",
     "get_profile",
+    "html_report",
     "image_meta",
+    "iter_media_paths",
     "parse_focus",
+    "scan_to_jsonl",
     "sniff",
+    "summarize",
     "thumbnail",
 ]

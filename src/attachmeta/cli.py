@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from PIL import Image
 
 from .analyze import Analysis, analyze
+from .batch import (
+    BatchResult,
+    analyze_many,
+    format_summary,
+    iter_media_paths,
+    json_record,
+    progress,
+    summarize,
+)
 from .blurhash import decode_blurhash
 from .demo import DEMO_FOCUS, demo_jpeg
 from .errors import (
@@ -24,9 +34,12 @@ from .errors import (
     MediaTooLargeError,
     UnsupportedMediaError,
 )
+from .focus import parse_focus
 from .geometry import AspectLike
 from .image import flatten
 from .profiles import PROFILES
+from .report import html_report
+from .sheet import LAYOUT_ASPECTS, contact_sheet
 
 __all__ = ["main"]
 
@@ -53,7 +66,8 @@ def _analyze_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="attachmeta",
         description="Print the Mastodon Attachment JSON (type, meta, description, blurhash) of a "
-        "media file. 'attachmeta demo' analyzes a built-in sample instead.",
+        "media file. Other commands: 'attachmeta demo' (a built-in sample), 'attachmeta scan "
+        "PATH...' (folders in bulk), 'attachmeta preview FILE -o sheet.png' (a contact sheet).",
         epilog="Exit status: 0 ok, 2 usage error, 65 bad media, 66 unreadable file, "
         "73 an output file cannot be written.",
     )
@@ -189,6 +203,128 @@ def _run_demo(argv: Sequence[str]) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _scan_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="attachmeta scan",
+        description="Analyze the files given and every file below the folders given (hidden "
+        "ones skipped) over worker processes: one JSON line per file (path, type, mime, meta, "
+        "blurhash, error), then a summary on stderr.",
+        epilog="Exit status: 0 ok, 2 usage error, 65 a file failed (the scan stops at the first "
+        "unless --keep-going), 73 an output file cannot be written.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files and folders")
+    parser.add_argument(
+        "--jsonl", type=Path, metavar="OUT", help="write the JSON lines here (default: stdout)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes (default: one per CPU; 1 runs without a pool)",
+    )
+    parser.add_argument("--profile", default="mastodon", choices=sorted(PROFILES))
+    parser.add_argument(
+        "--keep-going", action="store_true", help="go on after a file fails; exit 65 at the end"
+    )
+    parser.add_argument(
+        "--html", type=Path, metavar="PATH", help="also write an HTML report of 16:9 tiles"
+    )
+    return parser
+
+
+@contextlib.contextmanager
+def _text_output(path: Path | None) -> Iterator[TextIO]:
+    """A file opened for writing text, or stdout for ``None`` and ``-``."""
+    if path is None or str(path) == "-":
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8") as handle:
+        yield handle
+
+
+def _written(
+    results: Iterable[BatchResult], out: TextIO, keep_going: bool, kept: list[BatchResult] | None
+) -> Iterator[BatchResult]:
+    """Write each result's JSON line; stop after the first failure unless ``keep_going``."""
+    for result in results:
+        out.write(json.dumps(json_record(result), ensure_ascii=False) + "\n")
+        if kept is not None:
+            kept.append(result)
+        yield result
+        if result.error_type is not None and not keep_going:
+            print(f"attachmeta: {result.source}: {result.error}", file=sys.stderr)
+            return
+
+
+def _run_scan(argv: Sequence[str]) -> int:
+    args = _scan_parser().parse_args(argv)
+    kept: list[BatchResult] | None = [] if args.html is not None else None
+    results = analyze_many(
+        iter_media_paths(args.paths),
+        workers=args.workers,
+        profile=args.profile,
+        previews="webp" if args.html is not None else None,
+    )
+    # no bar while JSON lines go to the same terminal
+    shown = progress(results) if args.jsonl is not None or not sys.stdout.isatty() else results
+    try:
+        with contextlib.closing(results), _text_output(args.jsonl) as out:
+            summary = summarize(_written(shown, out, args.keep_going, kept))
+        if kept is not None:
+            page = html_report([(str(r.source), r) for r in kept], title="attachmeta scan")
+            args.html.write_text(page, encoding="utf-8")
+    except BrokenPipeError:  # the reader (head, less) has what it wanted
+        sys.stderr.close()
+        return 0
+    except OSError as exc:
+        _fail(f"cannot write: {exc}", EXIT_CANT_CREATE)
+    print(format_summary(summary), file=sys.stderr, end="")
+    return EXIT_BAD_MEDIA if summary.failed else 0
+
+
+def _preview_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="attachmeta preview",
+        description="Write a contact sheet of a media file: the preview with its focal point "
+        f"marked, the crops apps show ({', '.join(LAYOUT_ASPECTS)}), the preview and its "
+        "BlurHash placeholder, each labelled with its size.",
+        epilog="Exit status: 0 ok, 2 usage error, 65 bad media, 66 unreadable file, "
+        "73 the output file cannot be written.",
+    )
+    parser.add_argument("file", type=Path, help="the media file")
+    parser.add_argument("--focus", metavar="X,Y", help="focal point, two numbers in [-1, 1]")
+    parser.add_argument("--profile", default="mastodon", choices=sorted(PROFILES))
+    parser.add_argument(
+        "-o", "--out", type=Path, required=True, metavar="PATH", help="the sheet (.png, .webp)"
+    )
+    return parser
+
+
+def _run_preview(argv: Sequence[str]) -> int:
+    args = _preview_parser().parse_args(argv)
+    try:
+        _output_format(args.out)
+        sheet = contact_sheet(args.file, focus=parse_focus(args.focus), profile=args.profile)
+    except (FocusError, DescriptionError, GeometryError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except (UnsupportedMediaError, MediaTooLargeError, InvalidMediaError) as exc:
+        _fail(f"{args.file}: {exc}", EXIT_BAD_MEDIA)
+    except AttachmetaError as exc:
+        _fail(str(exc), EXIT_NO_INPUT)
+    _save(sheet, args.out)
+    return 0
+
+
 def _join_focus(args: list[str]) -> list[str]:
     """``--focus -0.5,0.3`` as ``--focus=-0.5,0.3``: argparse would take the value for an option."""
     joined: list[str] = []
@@ -207,8 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: the arguments after the program name (default: ``sys.argv[1:]``).
     """
     args = _join_focus(list(sys.argv[1:] if argv is None else argv))
-    if args and args[0] == "demo":
-        return _run_demo(args[1:])
+    commands = {"demo": _run_demo, "scan": _run_scan, "preview": _run_preview}
+    if args and args[0] in commands:
+        return commands[args[0]](args[1:])
     return _run_analyze(args)
 
 

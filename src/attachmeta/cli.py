@@ -55,6 +55,16 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
+def _fail_for(error: AttachmetaError, file: Path) -> NoReturn:
+    """Exit with the status that says whose fault ``error`` is: the call's, the media's, or
+    the input file's."""
+    if isinstance(error, FocusError | DescriptionError | GeometryError):
+        _fail(str(error), EXIT_USAGE)
+    if isinstance(error, UnsupportedMediaError | MediaTooLargeError | InvalidMediaError):
+        _fail(f"{file}: {error}", EXIT_BAD_MEDIA)
+    _fail(str(error), EXIT_NO_INPUT)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, like every other error here."""
 
@@ -168,12 +178,8 @@ def _run_analyze(argv: Sequence[str]) -> int:
         _print_json(result)
         if result.type == "unknown":
             print(f"attachmeta: {args.file}: not understood: {result.error}", file=sys.stderr)
-    except (FocusError, DescriptionError, GeometryError) as exc:
-        _fail(str(exc), EXIT_USAGE)
-    except (UnsupportedMediaError, MediaTooLargeError, InvalidMediaError) as exc:
-        _fail(f"{args.file}: {exc}", EXIT_BAD_MEDIA)
     except AttachmetaError as exc:
-        _fail(str(exc), EXIT_NO_INPUT)
+        _fail_for(exc, args.file)
     return 0
 
 
@@ -315,12 +321,8 @@ def _run_preview(argv: Sequence[str]) -> int:
     try:
         _output_format(args.out)
         sheet = contact_sheet(args.file, focus=parse_focus(args.focus), profile=args.profile)
-    except (FocusError, DescriptionError, GeometryError) as exc:
-        _fail(str(exc), EXIT_USAGE)
-    except (UnsupportedMediaError, MediaTooLargeError, InvalidMediaError) as exc:
-        _fail(f"{args.file}: {exc}", EXIT_BAD_MEDIA)
     except AttachmetaError as exc:
-        _fail(str(exc), EXIT_NO_INPUT)
+        _fail_for(exc, args.file)
     _save(sheet, args.out)
     return 0
 

@@ -43,7 +43,9 @@ __all__ = [
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
-LOOKAHEAD_PER_WORKER = 4  # jobs in flight per worker process
+# Jobs in flight per worker: enough that one slow file does not leave the others idle while
+# results are yielded in order, few enough that millions of paths still stream.
+LOOKAHEAD_PER_WORKER = 16
 CRASH_ERROR_TYPE = "BrokenProcessPool"
 
 

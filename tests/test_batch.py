@@ -19,6 +19,7 @@ from PIL import Image
 
 from attachmeta import ProfileError, analyze
 from attachmeta.batch import (
+    LOOKAHEAD_PER_WORKER,
     BatchResult,
     Summary,
     _crashed,
@@ -125,7 +126,7 @@ def test_lookahead_is_bounded() -> None:
     results = analyze_many(endless(), workers=2)
     first = list(itertools.islice(results, 3))
     assert len(first) == 3 and all(r.type == "image" for r in first)
-    assert pulled <= 4 * 2 + 3
+    assert pulled <= LOOKAHEAD_PER_WORKER * 2 + 3
     results.close()
 
     pulled = 0

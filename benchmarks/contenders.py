@@ -205,3 +205,107 @@ def encoders(pure: ModuleType | None) -> dict[str, Callable[[Image.Image], Any]]
         encode = pure.encode
         table["blurhash (pure Python)"] = lambda image: encode(np.asarray(image).tolist(), 4, 4)
     return table
+
+
+# --- renditions: the stored files -----------------------------------------------------------
+
+
+def attachmeta_render(data: bytes) -> object:
+    """attachmeta: analyze, then make the stored original (re-encoded image, or gifv MP4)."""
+    return len(analyze(data).render("original").data)
+
+
+def _cli(args: list[str], data: bytes, suffix: str, out_suffix: str) -> int:
+    """Run a command line on ``data`` written to a temporary file; the output's size."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp) / f"in{suffix}", Path(tmp) / f"out{out_suffix}"
+        source.write_bytes(data)
+        command = [str(source) if a == "{in}" else str(target) if a == "{out}" else a for a in args]
+        subprocess.run(command, capture_output=True, check=True)
+        return target.stat().st_size
+
+
+def ffmpeg_gif_to_mp4(data: bytes) -> object:
+    """Mastodon's command: ``ffmpeg`` with its VIDEO_FORMAT options and its bitrate rule."""
+    from attachmeta.renditions import target_bitrate
+
+    info = parse_gif(data, max_frames=MASTODON.max_frames)
+    seconds = info.duration_cs(MASTODON.gif_min_delay_cs, MASTODON.gif_default_delay_cs) / 100
+    bitrate = target_bitrate(info.width, info.height, seconds, MASTODON)
+    args = ["ffmpeg", "-nostdin", "-v", "error", "-i", "{in}", "-preset", "veryfast"]
+    args += ["-movflags", "faststart", "-pix_fmt", "yuv420p"]
+    args += ["-vf", "crop=floor(iw/2)*2:floor(ih/2)*2", "-c:v", "h264", "-map_metadata", "-1"]
+    args += ["-b:v", str(bitrate), "-maxrate", str(bitrate + 192_000)]
+    args += ["-bufsize", str(bitrate * 5), "-y", "{out}"]
+    return _cli(args, data, ".gif", ".mp4")
+
+
+def pyav_naive_gif_to_mp4(data: bytes) -> object:
+    """PyAV used naively: decode the GIF with FFmpeg, encode every frame with libx264's
+    defaults at 25 fps (frame timing lost), in memory."""
+    import av
+
+    out = io.BytesIO()
+    with (
+        av.open(io.BytesIO(data), "r") as source,
+        av.open(out, "w", format="mp4") as target,
+    ):
+        stream = target.add_stream("libx264", rate=25)
+        first = source.streams.video[0]
+        stream.width, stream.height = first.width // 2 * 2, first.height // 2 * 2
+        stream.pix_fmt = "yuv420p"
+        for frame in source.decode(first):
+            picture = frame.reformat(stream.width, stream.height, "yuv420p")
+            picture.pts = None
+            target.mux(stream.encode(picture))
+        target.mux(stream.encode(None))
+    return len(out.getvalue())
+
+
+def gif_to_mp4_contenders() -> dict[str, Job]:
+    """attachmeta's gifv MP4 against the ``ffmpeg`` command when present, else naive PyAV."""
+    table: dict[str, Job] = {"attachmeta": attachmeta_render}
+    if shutil.which("ffmpeg"):
+        table["ffmpeg (Mastodon)"] = ffmpeg_gif_to_mp4
+    else:
+        table["PyAV naive"] = pyav_naive_gif_to_mp4
+    return table
+
+
+_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+
+
+def vips_reencode(data: bytes, fmt: str) -> object:
+    """Mastodon's engine from the command line: ``vips thumbnail`` to the original budget box,
+    shrinking only, metadata stripped (libvips' default quality)."""
+    with Image.open(io.BytesIO(data)) as image:
+        box_w, box_h = budget_box(*image.size, MASTODON.original_pixels)
+    suffix = _SUFFIXES[fmt]
+    args = ["vips", "thumbnail", "{in}", "{out}" + "[strip]", str(box_w)]
+    args += ["--height", str(box_h), "--size", "down"]
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp) / f"in{suffix}", Path(tmp) / f"out{suffix}"
+        source.write_bytes(data)
+        command = [a.replace("{in}", str(source)).replace("{out}", str(target)) for a in args]
+        subprocess.run(command, capture_output=True, check=True)
+        return target.stat().st_size
+
+
+def naive_pillow_reencode(data: bytes, fmt: str) -> object:
+    """What Python servers do today: full decode, exif_transpose, thumbnail, save."""
+    with Image.open(io.BytesIO(data)) as image:
+        upright = ImageOps.exif_transpose(image)
+    upright.thumbnail(size_for_budget(*upright.size, MASTODON.original_pixels))
+    out = io.BytesIO()
+    upright.save(out, fmt, quality=MASTODON.jpeg_quality)
+    return len(out.getvalue())
+
+
+def reencode_contenders(fmt: str) -> dict[str, Job]:
+    """attachmeta's stored original against ``vips`` when present, else naive Pillow."""
+    table: dict[str, Job] = {"attachmeta": attachmeta_render}
+    if shutil.which("vips"):
+        table["vips CLI (Mastodon)"] = lambda data: vips_reencode(data, fmt)
+    else:
+        table["naive Pillow"] = lambda data: naive_pillow_reencode(data, fmt)
+    return table

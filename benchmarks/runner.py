@@ -99,6 +99,20 @@ def bench_video(clip: Input, repeats: int) -> list[Row]:
     return _rows("video", clip.name, time_round_robin(jobs, repeats), OURS)
 
 
+def bench_renditions(inputs: Sequence[Input], repeats: int) -> list[Row]:
+    """The stored original: gifv MP4 against ffmpeg, image re-encodes against vips (the
+    command lines Mastodon runs), or naive PyAV / Pillow when those are not installed."""
+    rows: list[Row] = []
+    for item in inputs:
+        if item.fmt == "GIF":
+            table, section = contenders.gif_to_mp4_contenders(), "gif to mp4"
+        else:
+            table, section = contenders.reencode_contenders(item.fmt), "image re-encode"
+        jobs: Jobs = {name: partial(job, item.data) for name, job in table.items()}
+        rows += _rows(section, item.name, time_round_robin(jobs, repeats), OURS)
+    return rows
+
+
 def bench_encoders(photo: Image.Image, repeats: int, pure_folder: Path, quick: bool) -> list[Row]:
     """BlurHash encoders on 100x67 and 588x392 RGB images made from the photo."""
     pure = contenders.load_pure_blurhash(pure_folder)
@@ -212,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     rows = bench_pipelines(inputs, repeats) + bench_gif(inputs, repeats)
     rows += bench_video(h264_clip(photo, quick=args.quick), max(2, repeats // 3))
+    rows += bench_renditions(inputs, max(2, repeats // 3))
     rows += bench_encoders(photo, repeats, args.pure_blurhash, args.quick)
     print(format_table(rows))
     memory = peak_memory(inputs[0])

@@ -34,6 +34,7 @@ from .errors import (
 from .focus import Focus, parse_focus
 from .geometry import crop_box, image_meta
 from .profiles import GOTOSOCIAL, MASTODON, MASTODON_V3, PROFILES, Profile, get_profile
+from .renditions import Rendition, RenditionError
 from .report import html_report
 from .sheet import contact_sheet
 from .sniff import sniff
@@ -58,6 +59,8 @@ __all__ = [
     "MediaType",
     "Profile",
     "ProfileError",
+    "Rendition",
+    "RenditionError",
     "Summary",
     "UnsupportedMediaError",
     "__version__",

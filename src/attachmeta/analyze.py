@@ -6,6 +6,7 @@ import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal
 
 from PIL import Image
@@ -33,6 +34,17 @@ from .geometry import (
 from .gif import GifInfo, parse_gif
 from .image import decode_preview, display_size, exif_orientation, flatten, open_image, resize
 from .profiles import Profile, get_profile
+from .renditions import (
+    STYLES,
+    RenderPlan,
+    Rendition,
+    RenditionError,
+    can_remux,
+    even_size,
+    gifv_delays,
+    render,
+    target_bitrate,
+)
 from .sniff import base_type, sniff
 from .source import Source, file_size_message, read_source
 from .video import (
@@ -62,6 +74,10 @@ class Analysis:
         description: the description as given.
         focus: the parsed focal point, if one was given.
         error: why the file was not understood (only for ``unknown`` results).
+
+    Memory: an Analysis keeps a reference to the upload's bytes (up to the profile's
+    ``max_image_bytes`` / ``max_video_bytes``) for :meth:`render`, and each rendition once it
+    is made; drop the Analysis once its files are stored.
     """
 
     type: MediaType
@@ -72,6 +88,9 @@ class Analysis:
     error: str | None = None
     _meta: Mapping[str, Any] = field(default_factory=dict, repr=False)
     _small: Image.Image | None = field(default=None, repr=False, compare=False)
+    _source: bytes = field(default=b"", repr=False, compare=False)
+    _plan: RenderPlan | None = field(default=None, repr=False, compare=False)
+    _renditions: dict[str, Rendition] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def meta(self) -> Meta:
@@ -99,6 +118,32 @@ class Analysis:
             )
         return crop_thumbnail(self._small, size, focus=self.focus, mode=mode)
 
+    def render(self, style: str) -> Rendition:
+        """The file a server stores for ``style``, exactly as ``meta[style]`` describes it.
+
+        ``"original"``: the upload re-encoded as the profile stores it (see
+        :mod:`attachmeta.renditions`); made once, on the first call. ``"small"``: the preview,
+        encoded in the original's image format (PNG for video, gifv and audio).
+
+        Raises:
+            RenditionError: ``style`` is not ``"original"`` or ``"small"``, or there is no
+                preview (audio without cover art) for ``"small"``.
+            InvalidMediaError: the result is ``unknown``, or the upload fails to decode.
+        """
+        if style not in STYLES:
+            raise RenditionError(
+                f"Unknown rendition style {style!r}; expected 'original' or 'small'"
+            )
+        if self._plan is None:
+            raise InvalidMediaError(
+                f"No file to store: {self.error or 'the file was not understood'}"
+            )
+        made = self._renditions.get(style)
+        if made is None:
+            made = render(style, self._source, self._plan, self._small)
+            self._renditions[style] = made
+        return made
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready Attachment fields ``type``, ``meta``, ``description``, ``blurhash``."""
         return {
@@ -115,6 +160,7 @@ class _Media:
     mime: str
     original: Meta
     small: Image.Image | None
+    plan: RenderPlan
     colors: dict[str, str] | None = None
 
 
@@ -183,7 +229,18 @@ def analyze(
         blurhash = encode_blurhash(_blurhash_input(media.small, prof), *prof.blurhash_components)
     if media.colors is not None:
         meta["colors"] = media.colors
-    return Analysis(media.type, media.mime, blurhash, description, point, None, meta, media.small)
+    return Analysis(
+        media.type,
+        media.mime,
+        blurhash,
+        description,
+        point,
+        None,
+        meta,
+        media.small,
+        data,
+        media.plan,
+    )
 
 
 def _check_description(description: str | None, profile: Profile) -> None:
@@ -220,13 +277,17 @@ def _analyze_image(data: bytes, mime: str, profile: Profile) -> _Media:
     animated = gif is not None and gif.frame_count >= profile.gifv_min_frames
     if gif is not None and animated and _gifv_type_allowed(mime, profile):
         small = decode_preview(image, _frame_size(stored, profile), 1, canvas=stored)
-        return _Media("gifv", mime, _gifv_original(gif, len(data), profile), small)
+        original = _gifv_original(gif, profile)
+        size = (original["width"], original["height"])
+        plan = RenderPlan("gif", mime, profile, *size, gif=gif, canvas=stored)
+        return _Media("gifv", mime, original, small, plan)
     orientation = 1 if gif is not None else exif_orientation(image)
     upright = display_size(stored, orientation)
-    original = image_meta(*size_for_budget(*upright, profile.original_pixels))
+    size = size_for_budget(*upright, profile.original_pixels)
     canvas = stored if gif is not None else None
     small = _budget_preview(image, upright, orientation, profile, canvas=canvas)
-    return _Media("image", mime, original, small)
+    plan = RenderPlan("image", mime, profile, *size, orientation=orientation, canvas=canvas)
+    return _Media("image", mime, image_meta(*size), small, plan)
 
 
 def _budget_preview(
@@ -286,7 +347,21 @@ def _analyze_av(data: bytes, mime: str, profile: Profile, custom: Image.Image | 
         raise UnsupportedMediaError(refined, "Video has no video stream")
     colors = None
     if probe.video is not None and kind != "audio":
-        original = _video_original(probe, profile)
+        video, audio = probe.video, probe.audio
+        remux = can_remux(
+            video.codec, video.pix_fmt, None if audio is None else audio.codec, refined, profile
+        )
+        original = _video_original(probe, profile, even=not remux)
+        plan = RenderPlan(
+            "video",
+            refined,
+            profile,
+            original["width"],
+            original["height"],
+            remux=remux,
+            source_size=(video.coded_width, video.coded_height),
+            duration=probe.duration,
+        )
         if kind == "gifv" and not _may_be_gifv(probe, refined, profile):
             kind = "video"
         if profile.small_rule == "budget":
@@ -296,6 +371,7 @@ def _analyze_av(data: bytes, mime: str, profile: Profile, custom: Image.Image | 
             small = resize(frame, _frame_size(frame.size, profile))
     else:
         original = _audio_original(probe)
+        plan = RenderPlan("audio", refined, profile, duration=probe.duration)
         small = None
         cover = cover_image(data) if probe.cover else None
         if cover is not None:
@@ -304,11 +380,16 @@ def _analyze_av(data: bytes, mime: str, profile: Profile, custom: Image.Image | 
         small = custom
     if small is not None and (custom is not None or kind == "audio"):
         colors = extract_colors(small)
-    return _Media(kind, refined, original, small, colors)
+    return _Media(kind, refined, original, small, plan, colors)
 
 
-def _video_original(probe: MediaProbe, profile: Profile) -> Meta:
-    """meta.original of a video, checked against the profile's size and frame-rate limits."""
+def _video_original(probe: MediaProbe, profile: Profile, *, even: bool) -> Meta:
+    """meta.original of a video, checked against the profile's size and frame-rate limits.
+
+    ``width`` and ``height`` are the stored MP4's: upright, and cropped to even sides when the
+    video is re-encoded (``even``). ``frame_rate``, ``duration`` and ``bitrate`` are the
+    upload's, as Mastodon 4.x reports them (it keeps the upload's FFprobe result).
+    """
     video = probe.video
     assert video is not None
     width, height = video.coded_width, video.coded_height
@@ -320,6 +401,8 @@ def _video_original(probe: MediaProbe, profile: Profile) -> Meta:
     limit = profile.max_video_frame_rate
     if rate is not None and limit is not None and math.floor(rate) > limit:
         raise MediaTooLargeError(f"{math.floor(rate)}fps videos are not supported")
+    if even:
+        width, height = even_size(width, height)
     meta: Meta = {"width": width, "height": height}
     frame_rate = frame_rate_text(probe, fallback_to_base=True)
     if frame_rate is not None:
@@ -349,17 +432,29 @@ def _may_be_gifv(probe: MediaProbe, mime: str, profile: Profile) -> bool:
     return limit is None or (probe.duration is not None and probe.duration <= limit)
 
 
-def _gifv_original(gif: GifInfo, size_bytes: int, profile: Profile) -> Meta:
-    """meta.original of an animated GIF, as FFprobe reports the stream's numbers."""
-    meta: Meta = {"width": gif.width, "height": gif.height}
-    rate = gif.frame_rate(profile.gif_min_delay_cs, profile.gif_default_delay_cs)
-    if rate is not None:
-        meta["frame_rate"] = f"{rate.numerator}/{rate.denominator}"
-    duration_cs = gif.duration_cs(profile.gif_min_delay_cs, profile.gif_default_delay_cs)
-    if duration_cs > 0:
-        meta["duration"] = duration_cs / 100
-        meta["bitrate"] = math.floor(size_bytes * 8 * 100 / duration_cs)
-    return meta
+def _gifv_original(gif: GifInfo, profile: Profile) -> Meta:
+    """meta.original of an animated GIF: the MP4 it is stored as, computed from the GIF's
+    blocks without encoding it.
+
+    ``width`` and ``height`` are the canvas cropped to even sides; ``frame_rate`` (frames
+    over duration, in lowest terms) and ``duration`` follow the frame delays the MP4 keeps
+    (:func:`~attachmeta.renditions.gifv_delays`), which is what FFprobe reads back from it.
+    ``bitrate`` is the H.264 target the MP4 is encoded at (Mastodon's rule,
+    :func:`~attachmeta.renditions.target_bitrate`): the file's own average is only known
+    after encoding, and x264's rate control lands below or above the target depending on
+    the picture.
+    """
+    width, height = even_size(gif.width, gif.height)
+    duration_cs = sum(gifv_delays(gif, profile))
+    rate = Fraction(gif.frame_count * 100, duration_cs)
+    duration = duration_cs / 100
+    return {
+        "width": width,
+        "height": height,
+        "frame_rate": f"{rate.numerator}/{rate.denominator}",
+        "duration": duration,
+        "bitrate": target_bitrate(gif.width, gif.height, duration, profile),
+    }
 
 
 def _blurhash_input(small: Image.Image, profile: Profile) -> Image.Image:

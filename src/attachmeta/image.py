@@ -95,6 +95,10 @@ def exif_orientation(image: Image.Image) -> int:
     Args:
         image: an opened image.
     """
+    if image.format == "PNG" and "exif" not in image.info:
+        # Pillow would decode the whole PNG looking for a late eXIf chunk, and a decoding
+        # error there would be swallowed here instead of reported by the decode proper.
+        return 1
     try:
         value = image.getexif().get(_EXIF_ORIENTATION_TAG, 1)
     except Exception:  # a broken EXIF block must not make the image unreadable

@@ -57,6 +57,27 @@ class Profile:
         gif_default_delay_cs: ... this delay, as FFmpeg's GIF demuxer does.
         max_frames: animations with more frames than this are refused before decoding.
         max_description_length: the longest description accepted, in characters.
+        image_conversions: (uploaded type, stored type) pairs: an image of the first type is
+            stored in the second; any other image keeps its own format (a variant as its base
+            type, an APNG as a PNG).
+        jpeg_quality: quality (1-100) of the JPEGs attachmeta writes.
+        webp_quality: quality (1-100) of the WebPs attachmeta writes.
+        frame_preview_format: the MIME type of the stored ``small`` preview of a video, gifv or
+            audio file (an image's preview has its original's format).
+        video_remux_types: container types whose H.264 video may be copied into the stored MP4
+            rather than re-encoded.
+        remux_video_codecs: video codecs (FFmpeg names) that are copied, not re-encoded ...
+        remux_pix_fmts: ... in these pixel formats ...
+        remux_audio_codecs: ... with audio in these codecs (or no audio).
+        video_preset: the libx264 preset of every H.264 encode (gifv and video).
+        video_bits_per_pixel: the H.264 target bitrate is width*height*``video_bitrate_fps``
+            times this, ...
+        video_bitrate_fps: ... at this nominal frame rate, capped so that the file stays under
+            ``max_video_bytes`` with ``video_audio_bitrate`` left for sound.
+        video_audio_bitrate: the AAC bitrate of a re-encoded video (bits per second); also
+            added to the target for the encoder's maximum rate.
+        video_bufsize_factor: the encoder's rate-control buffer is the target times this.
+        mp3_quality: the LAME VBR quality (0 best, 9 smallest) of an audio file stored as MP3.
     """
 
     name: str
@@ -87,11 +108,38 @@ class Profile:
     small_longest_side: int = 512
     small_aspect: Literal["output", "original"] = "output"
     blurhash_fit: Literal["box", "width"] = "box"
+    image_conversions: tuple[tuple[str, str], ...] = (
+        ("image/heic", "image/jpeg"),
+        ("image/heif", "image/jpeg"),
+        ("image/avif", "image/jpeg"),
+    )
+    jpeg_quality: int = 75
+    webp_quality: int = 75
+    frame_preview_format: str = "image/png"
+    video_remux_types: frozenset[str] = frozenset({"video/mp4", "video/ogg"})
+    remux_video_codecs: frozenset[str] = frozenset({"h264"})
+    remux_pix_fmts: frozenset[str] = frozenset({"yuv420p"})
+    remux_audio_codecs: frozenset[str] = frozenset({"aac"})
+    video_preset: str = "veryfast"
+    video_bits_per_pixel: float = 0.11
+    video_bitrate_fps: int = 30
+    video_audio_bitrate: int = 192_000
+    video_bufsize_factor: int = 5
+    mp3_quality: int = 2
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ProfileError(f"profile name must be a non-empty string, got {self.name!r}")
-        for name in ("image_types", "video_types", "audio_types", "gifv_types"):
+        for name in (
+            "image_types",
+            "video_types",
+            "audio_types",
+            "gifv_types",
+            "video_remux_types",
+            "remux_video_codecs",
+            "remux_pix_fmts",
+            "remux_audio_codecs",
+        ):
             types = getattr(self, name)
             if name == "gifv_types" and types is None:
                 continue
@@ -108,8 +156,14 @@ class Profile:
             "max_decode_pixels",
             "max_video_bytes",
             "small_longest_side",
+            "video_bitrate_fps",
+            "video_audio_bitrate",
+            "video_bufsize_factor",
         ):
             _check_int(self, name, minimum=1)
+        for name in ("jpeg_quality", "webp_quality"):
+            _check_int(self, name, minimum=1, maximum=100)
+        _check_int(self, "mp3_quality", minimum=0, maximum=9)
         for name in (
             "max_image_pixels",
             "max_gif_pixels",
@@ -132,6 +186,15 @@ class Profile:
             raise ProfileError(
                 f"gifv_max_duration must be a positive number or None, got {duration!r}"
             )
+        bpp = self.video_bits_per_pixel
+        if isinstance(bpp, bool) or not isinstance(bpp, int | float) or not 0 < bpp < 100:
+            raise ProfileError(f"video_bits_per_pixel must be a number in (0, 100), got {bpp!r}")
+        if not isinstance(self.video_preset, str) or not self.video_preset.isalpha():
+            raise ProfileError(
+                f"video_preset must be a libx264 preset name, got {self.video_preset!r}"
+            )
+        _check_conversions(self)
+        _check_stored_type(self, "frame_preview_format", self.frame_preview_format)
         _check_ints(self, "blurhash_components", 2, 1, 9)
         _check_ints(self, "blurhash_box", 2, 1, 1 << 16)
         _check_ints(self, "background", 3, 0, 255)
@@ -162,15 +225,43 @@ def _check_ints(profile: Profile, name: str, count: int, low: int, high: int) ->
         )
 
 
-def _check_int(profile: Profile, name: str, *, minimum: int) -> None:
+def _check_int(profile: Profile, name: str, *, minimum: int, maximum: int | None = None) -> None:
     value = getattr(profile, name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ProfileError(f"profile field {name} must be an integer >= {minimum}, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        bounds = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
+        raise ProfileError(f"profile field {name} must be an integer {bounds}, got {value!r}")
+
+
+# The image types attachmeta can store (write) an original or a preview in.
+STORED_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+
+
+def _check_stored_type(profile: Profile, name: str, mime: object) -> None:
+    if mime not in STORED_IMAGE_TYPES:
+        allowed = ", ".join(sorted(STORED_IMAGE_TYPES))
+        raise ProfileError(f"{name} must name a stored image type ({allowed}), got {mime!r}")
+
+
+def _check_conversions(profile: Profile) -> None:
+    pairs = profile.image_conversions
+    if not isinstance(pairs, tuple) or not all(
+        isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in pairs
+    ):
+        raise ProfileError("image_conversions must be a tuple of (MIME type, MIME type) pairs")
+    for _, stored in pairs:
+        _check_stored_type(profile, "image_conversions", stored)
 
 
 _VIDEO_TYPES = frozenset({"video/webm", "video/mp4", "video/quicktime", "video/ogg"})
 
-# Mastodon 4.x: app/models/media_attachment.rb and app/models/concerns/attachmentable.rb.
+# Mastodon 4.x: app/models/media_attachment.rb and app/models/concerns/attachmentable.rb; the
+# stored files follow lib/paperclip/{vips_lazy_thumbnail,transcoder,gif_transcoder}.rb, whose
+# numbers are the renditions fields' defaults (see their docstring in the README).
 MASTODON = Profile(
     name="mastodon",
     image_types=frozenset(
@@ -248,6 +339,7 @@ MASTODON_V3 = Profile(
         }
     ),
     max_video_bytes=40 * MiB,
+    jpeg_quality=90,  # ImageMagick's -quality 90 (Paperclip convert_options, Mastodon 3.x)
 )
 
 # GoToSocial 0.20: internal/media (thumbnail.go: 512 px thumbnails, a 4x3 BlurHash of a 32 px

@@ -214,3 +214,22 @@ def test_preview_writes_a_contact_sheet(tmp_path: Path, capsys: pytest.CaptureFi
         assert image.width > 600 and image.mode == "RGB"
     assert run(capsys, "preview", str(source), "--focus", "9,9", "-o", str(sheet))[0] == 2
     assert run(capsys, "preview", str(tmp_path / "sheet.png.missing"), "-o", str(sheet))[0] == 66
+
+
+def test_requested_outputs_without_a_preview_fail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from avmedia import build
+
+    audio = tmp_path / "sound.mp3"
+    audio.write_bytes(build("mp3", None, "libmp3lame"))
+    code, out, err = run(capsys, str(audio), "--small", str(tmp_path / "s.png"))
+    assert code == 65 and out == "" and "no preview" in err
+    assert run(capsys, str(audio))[0] == 0
+
+
+def test_scan_of_a_missing_path_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "scan", str(tmp_path / "absent"))
+    assert code == 66 and out == "" and "PosixPath" not in err and "absent" in err

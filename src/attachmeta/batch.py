@@ -264,8 +264,8 @@ def _worker_count(workers: int | None) -> int:
     """``workers``, or the CPU count for ``None``; at least 1."""
     if workers is None:
         return os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer or None, got {workers!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
+        raise ValueError(f"workers must be an integer from 1 to 1024 or None, got {workers!r}")
     return workers
 
 

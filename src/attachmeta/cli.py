@@ -170,6 +170,10 @@ def _run_analyze(argv: Sequence[str]) -> int:
             strict=args.strict,
         )
         small = result.small
+        wanted = args.small is not None or bool(crops)
+        if small is None and wanted:
+            reason = result.error or f"a {result.type} file without cover art has no preview"
+            _fail(f"{args.file}: no preview to write: {reason}", EXIT_BAD_MEDIA)
         if small is not None:
             images = [(small, args.small)] if args.small is not None else []
             images += [(result.thumbnail(size, mode=args.crop_mode), path) for size, path in crops]
@@ -274,6 +278,9 @@ def _written(
 
 def _run_scan(argv: Sequence[str]) -> int:
     args = _scan_parser().parse_args(argv)
+    missing = [path for path in args.paths if not path.exists()]
+    if missing:
+        _fail(f"Cannot read {str(missing[0])!r}: No such file or directory", EXIT_NO_INPUT)
     kept: list[BatchResult] | None = [] if args.html is not None else None
     results = analyze_many(
         iter_media_paths(args.paths),

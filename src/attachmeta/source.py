@@ -39,6 +39,13 @@ def _unreadable(what: str, exc: BaseException) -> AttachmetaError:
     return AttachmetaError(f"Cannot read {what}: {detail}")
 
 
+def _path_text(path: object) -> object:
+    try:
+        return os.fspath(path)  # type: ignore[call-overload]
+    except TypeError:
+        return path
+
+
 def open_path(path: str | os.PathLike[str]) -> BinaryIO:
     """Open a regular file for binary reading.
 
@@ -55,7 +62,7 @@ def open_path(path: str | os.PathLike[str]) -> BinaryIO:
             raise AttachmetaError(f"Cannot read {name!r}: not a regular file")
         return open(name, "rb")  # the caller closes it
     except (OSError, ValueError, TypeError) as exc:  # ValueError: a NUL byte in the path
-        raise _unreadable(repr(path), exc) from exc
+        raise _unreadable(repr(_path_text(path)), exc) from exc
 
 
 def read_up_to(stream: BinaryIO, size: int) -> bytes:

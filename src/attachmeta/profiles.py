@@ -259,6 +259,27 @@ def _check_conversions(profile: Profile) -> None:
 
 _VIDEO_TYPES = frozenset({"video/webm", "video/mp4", "video/quicktime", "video/ogg"})
 
+# Mastodon 3.x's AUDIO_MIME_TYPES; 4.x adds audio/vnd.wave and audio/vorbis.
+_MASTODON_3_AUDIO = frozenset(
+    {
+        "audio/wave",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/x-pn-wave",
+        "audio/ogg",
+        "audio/mpeg",
+        "audio/mp3",
+        "audio/webm",
+        "audio/flac",
+        "audio/aac",
+        "audio/m4a",
+        "audio/x-m4a",
+        "audio/mp4",
+        "audio/3gpp",
+        "video/x-ms-asf",  # WMA
+    }
+)
+
 # Mastodon 4.x: app/models/media_attachment.rb and app/models/concerns/attachmentable.rb; the
 # stored files follow lib/paperclip/{vips_lazy_thumbnail,transcoder,gif_transcoder}.rb, whose
 # numbers are the renditions fields' defaults (see their docstring in the README).
@@ -282,27 +303,7 @@ MASTODON = Profile(
     small_pixels=230_400,  # 640x360
     video_small_box=640,
     video_types=_VIDEO_TYPES,
-    audio_types=frozenset(
-        {
-            "audio/wave",
-            "audio/wav",
-            "audio/x-wav",
-            "audio/x-pn-wave",
-            "audio/vnd.wave",
-            "audio/ogg",
-            "audio/vorbis",
-            "audio/mpeg",
-            "audio/mp3",
-            "audio/webm",
-            "audio/flac",
-            "audio/aac",
-            "audio/m4a",
-            "audio/x-m4a",
-            "audio/mp4",
-            "audio/3gpp",
-            "video/x-ms-asf",  # WMA
-        }
-    ),
+    audio_types=_MASTODON_3_AUDIO | {"audio/vnd.wave", "audio/vorbis"},
     max_video_bytes=99 * MiB,
     max_video_pixels=8_294_400,  # 3840x2160
     max_video_frame_rate=120,
@@ -319,25 +320,7 @@ MASTODON_V3 = Profile(
     small_pixels=160_000,  # 400x400
     video_small_box=400,
     video_types=_VIDEO_TYPES,
-    audio_types=frozenset(
-        {
-            "audio/wave",
-            "audio/wav",
-            "audio/x-wav",
-            "audio/x-pn-wave",
-            "audio/ogg",
-            "audio/mpeg",
-            "audio/mp3",
-            "audio/webm",
-            "audio/flac",
-            "audio/aac",
-            "audio/m4a",
-            "audio/x-m4a",
-            "audio/mp4",
-            "audio/3gpp",
-            "video/x-ms-asf",
-        }
-    ),
+    audio_types=_MASTODON_3_AUDIO,
     max_video_bytes=40 * MiB,
     jpeg_quality=90,  # ImageMagick's -quality 90 (Paperclip convert_options, Mastodon 3.x)
 )

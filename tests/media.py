@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import io
-from typing import Any
-
 from PIL import Image
 
+from attachmeta.testing import encode_image as encode
 
-def encode(image: Image.Image, fmt: str, **params: Any) -> bytes:
-    """``image`` saved in ``fmt`` (a Pillow format name) as bytes."""
-    if fmt == "HEIF":
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    out = io.BytesIO()
-    image.save(out, fmt, **params)
-    return out.getvalue()
+__all__ = ["animated_gif", "encode", "gradient", "marked"]
 
 
 def gradient(width: int, height: int, mode: str = "RGB") -> Image.Image:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import warnings
+from bisect import bisect_right
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import blurhash as reference
 import numpy as np
@@ -420,3 +422,137 @@ def test_cached_tables_are_read_only() -> None:
 def test_decode_refuses_sizes_that_would_need_gigabytes(size: tuple[int, int]) -> None:
     with pytest.raises(BlurhashError, match="over the limit"):
         decode_blurhash("LEHV6nWB2yk8pyo0adR*.7kCMdnj", *size)
+
+
+# --- the fast path's parts ----------------------------------------------------------------------
+
+
+def test_thresholds_are_the_quantisers_code_boundaries() -> None:
+    """bisect on the cached thresholds gives the float64 quantisers' codes, margins included."""
+    rng = np.random.default_rng(21)
+    low, high = bh._dc_thresholds()
+    for x in rng.uniform(-0.1, 1.1, 20_000).tolist():
+        assert bisect_right(low, x) == math.floor(bh._dc_scaled(x) - bh._DC_MARGIN)
+        assert bisect_right(high, x) == min(math.floor(bh._dc_scaled(x) + bh._DC_MARGIN), 255)
+    for t in low + high:  # each threshold sits on its boundary, to float64 rounding
+        s = bh._dc_scaled(t)
+        assert (
+            min(
+                abs(s - bh._DC_MARGIN - round(s - bh._DC_MARGIN)),
+                abs(s + bh._DC_MARGIN - round(s + bh._DC_MARGIN)),
+            )
+            < 1e-12
+        )
+    doubled_low, doubled_high = bh._dc_thresholds_doubled()
+    assert doubled_low == tuple(2 * t for t in low) and doubled_high == tuple(2 * t for t in high)
+    for code in (0, 1, 7, 40, 82):
+        maximum = float(bh._max_value(code))
+        low, high = bh._ac_thresholds(code)
+        for x in rng.uniform(-1.2 * maximum, 1.2 * maximum, 5_000).tolist():
+            scaled = bh._ac_scaled(x, maximum)
+            assert bisect_right(low, x) == min(max(math.floor(scaled - bh._AC_MARGIN), 0), 18)
+            assert bisect_right(high, x) == min(max(math.floor(scaled + bh._AC_MARGIN), 0), 18)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.integers(1, 9),
+    st.integers(1, 9),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([1e-9, 1e-6, 1e-4, 1e-3, 3e-2]),
+)
+def test_quick_quantiser_agrees_with_the_general_one(
+    x: int, y: int, seed: int, size: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(0, 0.05, 3 * x * y)
+    values[:3] = rng.uniform(0, 2, 3)  # the DC, doubled
+    bounds = rng.uniform(0, size, 3 * x * y)
+    lows, highs = (values - bounds).tolist(), (values + bounds).tolist()
+    general = bh._quantise(lows, highs, x, y, {})
+    quick = bh._quantise_certain(lows, highs, x, y)
+    assert quick == (general if isinstance(general, str) else None)
+
+
+def test_small_path_gives_the_estimates_intervals() -> None:
+    """The few-product path computes the same values and bounds as the general estimate."""
+    rng = np.random.default_rng(22)
+    for _ in range(120):
+        height, width = (int(v) for v in rng.integers(1, 80, 2))
+        x, y = (int(v) for v in rng.integers(1, 10, 2))
+        pixels = bh._row_planar(make_image(KINDS[int(rng.integers(4))], height, width, 1))
+        lows, highs = (np.array(v) for v in bh._small_ends(pixels, x, y))
+        estimate = bh._Estimate(pixels, x, y)
+        expected_lows, expected_highs = (
+            np.array(v) for v in bh._ends(estimate.values, estimate.bounds)
+        )
+        scale = np.abs(expected_lows) + np.abs(expected_highs) + 1e-300
+        assert (np.abs(lows - expected_lows) <= 1e-9 * scale).all()
+        assert (np.abs(highs - expected_highs) <= 1e-9 * scale).all()
+
+
+def _photo_like(height: int, width: int, seed: int) -> Pixels:
+    rng = np.random.default_rng(seed)
+    small = rng.integers(
+        0, 256, (int(rng.integers(2, 12)), int(rng.integers(2, 12)), 3), dtype=np.uint8
+    )
+    resized = Image.fromarray(small).resize((width, height), Image.Resampling.BICUBIC)
+    return np.asarray(resized)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tightened_intervals_hold_the_reference_factors(seed: int) -> None:
+    """The interval from the reference's own roundings contains the exact float32 factor."""
+    rng = np.random.default_rng(seed)
+    height, width = int(rng.integers(60, 420)), int(rng.integers(60, 620))
+    kind = seed % 4
+    if kind == 0:
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    elif kind == 1:
+        image = make_image("low", height, width, seed)
+    else:
+        image = _photo_like(height, width, seed)
+    pixels = bh._row_planar(image)
+    y_count = int(rng.integers(1, 10))
+    estimate = bh._Estimate(pixels, 4, y_count)
+    keys = [(j, 0, c) for j in range(y_count) for c in range(3)]
+    values, bounds = estimate.values.copy(), estimate.bounds.copy()
+    estimate.refine(keys, bounds)
+    refined = bounds.copy()
+    estimate.tighten(pixels, keys, values, bounds)
+    exact = bh._Exact(pixels).factors(keys)
+    for j, i, c in keys:
+        assert abs(float(exact[(j, i, c)]) - values[c, j, i]) <= bounds[c, j, i]
+        assert bounds[c, j, i] <= refined[c, j, i]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_large_images_match_reference_through_every_settling_stage(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    height, width = int(rng.integers(129, 400)), int(rng.integers(100, 600))
+    pixels = (
+        _photo_like(height, width, seed) if seed % 2 else make_image("low", height, width, seed)
+    )
+    for x, y in ((4, 4), (4, 3), (3, 5)):
+        assert encode_blurhash(pixels, x, y) == reference_hash(pixels, x, y)
+
+
+def test_pillow_pixels_fast_and_fallback_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(23)
+    array = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    image = Image.fromarray(array)
+    expected = array.transpose(0, 2, 1)
+    assert np.array_equal(bh._rgb_bytes(image), expected)
+
+    monkeypatch.setattr(bh, "_imaging", SimpleNamespace())  # a Pillow without raw_encoder
+    assert np.array_equal(bh._rgb_bytes(image), expected)
+    assert encode_blurhash(image, 4, 3) == reference_hash(array, 4, 3)
+
+
+def test_lazily_loaded_image_file_is_decoded_first(tmp_path: Path) -> None:
+    rng = np.random.default_rng(24)
+    array = rng.integers(0, 256, (40, 70, 3), dtype=np.uint8)
+    path = tmp_path / "image.png"
+    Image.fromarray(array).save(path)
+    with Image.open(path) as image:
+        assert encode_blurhash(image, 4, 4) == reference_hash(array, 4, 4)

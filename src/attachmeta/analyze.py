@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
+from av.container import InputContainer
 from PIL import Image
 
 from .blurhash import encode_blurhash
@@ -49,11 +50,12 @@ from .sniff import base_type, sniff
 from .source import Source, file_size_message, read_source
 from .video import (
     MediaProbe,
-    cover_image,
-    first_frame,
+    cover_of,
+    frame_of,
     frame_rate_text,
     media_kind,
-    probe_media,
+    open_media,
+    probe_container,
     refine_mime,
 )
 
@@ -340,7 +342,14 @@ def _thumbnail_preview(thumbnail: Source, profile: Profile) -> Image.Image:
 
 def _analyze_av(data: bytes, mime: str, profile: Profile, custom: Image.Image | None) -> _Media:
     """Video, gifv and audio: the type from the streams, the numbers from the header."""
-    probe = probe_media(data)
+    with open_media(data) as container:  # opened once: FFmpeg's stream analysis is not free
+        return _analyze_container(container, data, mime, profile, custom)
+
+
+def _analyze_container(
+    container: InputContainer, data: bytes, mime: str, profile: Profile, custom: Image.Image | None
+) -> _Media:
+    probe = probe_container(container, data)
     kind = media_kind(probe)
     refined = refine_mime(mime, probe)
     if kind is None or profile.media_class(refined) is None:
@@ -364,20 +373,19 @@ def _analyze_av(data: bytes, mime: str, profile: Profile, custom: Image.Image | 
         )
         if kind == "gifv" and not _may_be_gifv(probe, refined, profile):
             kind = "video"
-        if profile.small_rule == "budget":
-            small: Image.Image | None = first_frame(data, box=profile.video_small_box)
-        else:  # the frame at its display size, then the profile's own rounding
-            frame = first_frame(data, box=MAX_SIDE)
+        small: Image.Image | None = custom
+        if small is None and profile.small_rule == "budget":
+            small = frame_of(container, box=profile.video_small_box)
+        elif small is None:  # the frame at its display size, then the profile's own rounding
+            frame = frame_of(container, box=MAX_SIDE)
             small = resize(frame, _frame_size(frame.size, profile))
     else:
         original = _audio_original(probe)
         plan = RenderPlan("audio", refined, profile, duration=probe.duration)
-        small = None
-        cover = cover_image(data) if probe.cover else None
+        small = custom
+        cover = cover_of(container) if probe.cover and custom is None else None
         if cover is not None:
             small = resize(cover, _small_size(cover.size, profile))
-    if custom is not None:
-        small = custom
     if small is not None and (custom is not None or kind == "audio"):
         colors = extract_colors(small)
     return _Media(kind, refined, original, small, plan, colors)

@@ -36,6 +36,7 @@ import io
 import math
 import struct
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
@@ -61,10 +62,14 @@ __all__ = [
     "MediaProbe",
     "VideoStream",
     "cover_image",
+    "cover_of",
     "display_size",
     "first_frame",
+    "frame_of",
     "frame_rate_text",
     "media_kind",
+    "open_media",
+    "probe_container",
     "probe_media",
     "refine_mime",
 ]
@@ -193,7 +198,25 @@ def probe_media(data: bytes) -> MediaProbe:
         InvalidMediaError: FFmpeg cannot open the file, or its first real video stream or its
             first audio stream has no decoder or no size.
     """
+    with open_media(data) as container:
+        return probe_container(container, data)
+
+
+@contextmanager
+def open_media(data: bytes) -> Iterator[InputContainer]:
+    """``data`` opened once for :func:`probe_container`, :func:`frame_of` and :func:`cover_of`
+    (FFmpeg's stream analysis, which decodes a few frames, then runs only once).
+
+    Raises:
+        InvalidMediaError: FFmpeg cannot open the file.
+    """
     with map_decoder_errors(), _open(data) as container:
+        yield container
+
+
+def probe_container(container: InputContainer, data: bytes) -> MediaProbe:
+    """:func:`probe_media` on an opened container; ``data`` is its bytes (for rotation)."""
+    with map_decoder_errors():
         format_name = container.format.name
         cover = any(_is_attached_picture(s) for s in container.streams.video)
         stream = _real_video_stream(container)
@@ -319,7 +342,15 @@ def first_frame(
         InvalidMediaError: there is no video stream, or no frame decodes within the bound.
         GeometryError: ``box`` is not a positive integer.
     """
-    with map_decoder_errors("video"), _open(data) as container:
+    with open_media(data) as container:
+        return frame_of(container, box=box, max_packets=max_packets)
+
+
+def frame_of(
+    container: InputContainer, *, box: int, max_packets: int = MAX_FIRST_FRAME_PACKETS
+) -> Image.Image:
+    """:func:`first_frame` on an opened container."""
+    with map_decoder_errors("video"):
         stream = _real_video_stream(container)
         if stream is None:
             raise InvalidMediaError("The file has no video stream")
@@ -341,7 +372,13 @@ def cover_image(data: bytes) -> Image.Image | None:
     Raises:
         InvalidMediaError: the file cannot be opened or the picture cannot be decoded.
     """
-    with map_decoder_errors("cover"), _open(data) as container:
+    with open_media(data) as container:
+        return cover_of(container)
+
+
+def cover_of(container: InputContainer) -> Image.Image | None:
+    """:func:`cover_image` on an opened container."""
+    with map_decoder_errors("cover"):
         stream = next((s for s in container.streams.video if _is_attached_picture(s)), None)
         if stream is None:
             return None

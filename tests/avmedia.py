@@ -39,7 +39,7 @@ def _stored(pixels: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(pixels, k=rotation // 90))  # rot90 turns anticlockwise
 
 
-def _silence(stream: av.audio.AudioStream, seconds: float) -> list[av.Packet[Any]]:
+def silence(stream: av.audio.AudioStream, seconds: float) -> list[av.Packet[Any]]:
     """Encoded silence; PyAV resamples the s16 mono frames to the encoder's format."""
     size = stream.codec_context.frame_size or 1024
     packets: list[av.Packet[Any]] = []
@@ -86,7 +86,7 @@ def build(
                 container.mux(video_stream.encode(frame))
             container.mux(video_stream.encode(None))
         if audio_stream is not None:
-            container.mux(_silence(audio_stream, frames / RATE))
+            container.mux(silence(audio_stream, frames / RATE))
     return out.getvalue()
 
 
@@ -130,7 +130,7 @@ def mp3_with_png_cover() -> bytes:
         picture[:, :, 1] = 200
         container.mux(cover.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
         container.mux(cover.encode(None))
-        container.mux(_silence(audio, 0.5))
+        container.mux(silence(audio, 0.5))
     return out.getvalue()
 
 

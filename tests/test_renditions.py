@@ -18,7 +18,7 @@ from typing import Any
 import av
 import numpy as np
 import pytest
-from avmedia import SAMPLE_RATE, build, mp3_with_png_cover
+from avmedia import SAMPLE_RATE, build, mp3_with_png_cover, silence
 from conftest import corpus_root
 from media import animated_gif, encode, gradient, marked
 from PIL import Image, ImageCms
@@ -291,11 +291,7 @@ def video_with_location(fmt: str, codec: str, audio: str | None) -> bytes:
             container.mux(video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
         container.mux(video.encode(None))
         if isinstance(sound, av.audio.stream.AudioStream):
-            for pts in range(0, SAMPLE_RATE // 2, 1024):
-                frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.int16), "s16", "mono")
-                frame.sample_rate, frame.pts = SAMPLE_RATE, pts
-                container.mux(sound.encode(frame))
-            container.mux(sound.encode(None))
+            container.mux(silence(sound, 0.5))
     return out.getvalue()
 
 
@@ -306,11 +302,7 @@ def mp3_with_tags() -> bytes:
         sound = container.add_stream("libmp3lame", rate=SAMPLE_RATE)
         assert isinstance(sound, av.audio.stream.AudioStream)
         sound.layout = "mono"
-        for pts in range(0, SAMPLE_RATE, 1152):
-            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1152), np.int16), "s16", "mono")
-            frame.sample_rate, frame.pts = SAMPLE_RATE, pts
-            container.mux(sound.encode(frame))
-        container.mux(sound.encode(None))
+        container.mux(silence(sound, 1.0))
     return out.getvalue()
 
 

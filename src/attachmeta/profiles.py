@@ -7,6 +7,7 @@ between versions of one server) lives here, never as a literal in the code path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from .errors import ProfileError
@@ -206,11 +207,17 @@ class Profile:
         (``image/apng`` as ``image/png``).
         """
         wanted = {canonical_mime(mime), base_type(mime)}
-        if wanted & {canonical_mime(t) for t in self.image_types}:
+        if wanted & _canonical(self.image_types):
             return "image"
-        if wanted & {canonical_mime(t) for t in self.video_types | self.audio_types}:
+        if wanted & _canonical(self.video_types | self.audio_types):
             return "av"
         return None
+
+
+@lru_cache(maxsize=64)
+def _canonical(types: frozenset[str]) -> frozenset[str]:
+    """A profile's MIME types in canonical spelling (computed once per set of types)."""
+    return frozenset(canonical_mime(t) for t in types)
 
 
 def _check_ints(profile: Profile, name: str, count: int, low: int, high: int) -> None:

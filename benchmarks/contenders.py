@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -254,9 +255,10 @@ def pyav_naive_gif_to_mp4(data: bytes) -> object:
         first = source.streams.video[0]
         stream.width, stream.height = first.width // 2 * 2, first.height // 2 * 2
         stream.pix_fmt = "yuv420p"
-        for frame in source.decode(first):
+        for index, frame in enumerate(source.decode(first)):
             picture = frame.reformat(stream.width, stream.height, "yuv420p")
-            picture.pts = None
+            picture.pts = index  # one tick per frame: the GIF's own timing is dropped
+            picture.time_base = Fraction(1, 25)
             target.mux(stream.encode(picture))
         target.mux(stream.encode(None))
     return len(out.getvalue())

@@ -33,7 +33,7 @@ from .geometry import (
     size_for_longest_side,
 )
 from .gif import GifInfo, parse_gif
-from .image import decode_preview, display_size, exif_orientation, flatten, open_image, resize
+from .image import decode_preview, display_size, exif_orientation, flatten, open_image
 from .profiles import Profile, get_profile
 from .renditions import (
     STYLES,
@@ -46,6 +46,7 @@ from .renditions import (
     render,
     target_bitrate,
 )
+from .resample import resize
 from .sniff import base_type, sniff
 from .source import Source, file_size_message, read_source
 from .video import (

@@ -12,6 +12,8 @@ import numpy as np
 from PIL import Image, ImageCms, ImageFile
 
 from .errors import InvalidMediaError, map_decoder_errors
+from .png import decode_png
+from .resample import resize
 
 __all__ = [
     "PILLOW_FORMATS",
@@ -19,8 +21,8 @@ __all__ = [
     "display_size",
     "exif_orientation",
     "flatten",
+    "load_pixels",
     "open_image",
-    "resize",
 ]
 
 # The Pillow plugin allowed to read each accepted type: a file is never handed to a decoder
@@ -138,14 +140,8 @@ def decode_preview(
     """
     stored = display_size(size, orientation)
     with map_decoder_errors():
-        if image.format == "JPEG":
-            image.draft(None, stored)
         icc = image.info.get("icc_profile")
-        image.load()
-        if canvas is not None and image.size != canvas:
-            image = image.crop((0, 0, *canvas))
-        pixels = _normalise_mode(image)
-        pixels = resize(pixels, stored)
+        pixels = resize(_normalise_mode(load_pixels(image, stored, canvas=canvas)), stored)
         usable = isinstance(icc, bytes) and len(icc) <= MAX_ICC_BYTES
         pixels = _to_srgb(pixels, icc if usable else None)
         for step in _ORIENT.get(orientation, ()):
@@ -154,16 +150,31 @@ def decode_preview(
     return pixels
 
 
-def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """Resize with Lanczos (up or down); big reductions first shrink by a box filter.
+def load_pixels(
+    image: Image.Image, stored: tuple[int, int], *, canvas: tuple[int, int] | None = None
+) -> Image.Image:
+    """Decode ``image``'s pixels, at the smallest JPEG scale still covering ``stored``.
+
+    A large PNG read from memory is decoded on two threads (:mod:`attachmeta.png`).
 
     Args:
-        image: an RGB, RGBA, L, LA or CMYK image.
-        size: the target (width, height).
+        image: an image from :func:`open_image`, not loaded yet.
+        stored: the (width, height) the pixels will be resized to, before orienting.
+        canvas: crop the decoded pixels to this (width, height) (a GIF frame can run past
+            the logical screen, and only the screen counts).
     """
-    if image.size == size:
-        return image
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if image.format == "JPEG":
+        image.draft(None, stored)
+    fp = getattr(image, "fp", None)
+    decoded = None
+    if isinstance(image, ImageFile.ImageFile) and isinstance(fp, io.BytesIO):
+        decoded = decode_png(image, fp.getvalue())  # the bytes open_image wrapped, not a copy
+    if decoded is None:
+        image.load()
+        decoded = image
+    if canvas is not None and decoded.size != canvas:
+        decoded = decoded.crop((0, 0, *canvas))
+    return decoded
 
 
 def flatten(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:

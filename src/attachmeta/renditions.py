@@ -56,10 +56,11 @@ from .image import (
     display_size,
     exif_orientation,
     flatten,
+    load_pixels,
     open_image,
-    resize,
 )
 from .profiles import STORED_IMAGE_TYPES, Profile
+from .resample import resize
 from .sniff import base_type, canonical_mime
 from .video import _normalise_rotation, _open, _real_video_stream
 
@@ -299,13 +300,8 @@ def decode_original(
     :data:`~attachmeta.image.MAX_ICC_BYTES`). CMYK is converted to sRGB and loses its profile.
     """
     stored = display_size(size, orientation)
-    if image.format == "JPEG":
-        image.draft(None, stored)  # decode at the smallest DCT scale still >= stored
     icc = image.info.get("icc_profile")
-    image.load()
-    if canvas is not None and image.size != canvas:
-        image = image.crop((0, 0, *canvas))
-    pixels = resize(_normalise_mode(image), stored)
+    pixels = resize(_normalise_mode(load_pixels(image, stored, canvas=canvas)), stored)
     usable = icc if isinstance(icc, bytes) and 0 < len(icc) <= MAX_ICC_BYTES else None
     if pixels.mode == "CMYK":
         pixels, usable = _to_srgb(pixels, usable), None

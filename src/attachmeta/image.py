@@ -12,12 +12,14 @@ import numpy as np
 from PIL import Image, ImageCms, ImageFile
 
 from .errors import InvalidMediaError, map_decoder_errors
+from .jpeg import StreamFailed, stream_jpeg
 from .png import decode_png
 from .resample import resize
 
 __all__ = [
     "PILLOW_FORMATS",
     "decode_preview",
+    "decode_resized",
     "display_size",
     "exif_orientation",
     "flatten",
@@ -128,8 +130,8 @@ def decode_preview(
 ) -> Image.Image:
     """Decode ``image`` into an upright sRGB RGB or RGBA image of exactly ``size``.
 
-    JPEGs are decoded at a reduced scale (``Image.draft``) when the target is smaller; the
-    colour profile is applied after resizing, where it costs least. The result has no metadata.
+    The pixels come from :func:`decode_resized`; the colour profile is applied after
+    resizing, where it costs least. The result has no metadata.
 
     Args:
         image: an image from :func:`open_image`, not loaded yet.
@@ -141,13 +143,39 @@ def decode_preview(
     stored = display_size(size, orientation)
     with map_decoder_errors():
         icc = image.info.get("icc_profile")
-        pixels = resize(_normalise_mode(load_pixels(image, stored, canvas=canvas)), stored)
+        pixels = decode_resized(image, stored, canvas=canvas)
         usable = isinstance(icc, bytes) and len(icc) <= MAX_ICC_BYTES
         pixels = _to_srgb(pixels, icc if usable else None)
         for step in _ORIENT.get(orientation, ()):
             pixels = pixels.transpose(step)
     pixels.info = {}
     return pixels
+
+
+def decode_resized(
+    image: Image.Image, stored: tuple[int, int], *, canvas: tuple[int, int] | None = None
+) -> Image.Image:
+    """Decode ``image`` and resize it to ``stored``, in one of RGB, RGBA, L, LA or CMYK.
+
+    JPEGs are decoded at the smallest DCT scale still covering ``stored``, and a large one is
+    resized while it is being decoded (:mod:`attachmeta.jpeg`); the pixels are the same as
+    those of a decode followed by :func:`~attachmeta.resample.resize`.
+
+    Args:
+        image: an image from :func:`open_image`, not loaded yet.
+        stored: the target (width, height), before orienting.
+        canvas: crop the decoded pixels to this (width, height) first (a GIF frame can run past
+            the logical screen, and only the screen counts).
+    """
+    if image.format == "JPEG":
+        image.draft(None, stored)
+    streamed = stream_jpeg(image) if canvas is None else None
+    if streamed is not None:
+        try:
+            return streamed.run(lambda pixels, rows: resize(pixels, stored, rows=rows))
+        except StreamFailed:
+            pass  # decoded again the plain way, which says what is wrong in Pillow's terms
+    return resize(_normalise_mode(load_pixels(image, stored, canvas=canvas)), stored)
 
 
 def load_pixels(
@@ -185,7 +213,7 @@ def flatten(image: Image.Image, background: tuple[int, int, int]) -> Image.Image
         background: the RGB colour behind transparent pixels.
     """
     if image.mode != "RGBA":
-        return image.convert("RGB")
+        return image if image.mode == "RGB" else image.convert("RGB")
     base = Image.new("RGB", image.size, background)
     base.paste(image, mask=image.getchannel("A"))
     return base
@@ -216,7 +244,7 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     colour = image.convert(image.mode[:-1]) if alpha is not None else image
     converted = _apply_icc(colour, icc) if icc else None
     if converted is None:
-        converted = colour.convert("RGB")
+        converted = colour if colour.mode == "RGB" else colour.convert("RGB")
     if alpha is not None:
         converted.putalpha(alpha)
     return converted

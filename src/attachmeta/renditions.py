@@ -51,16 +51,14 @@ from .gif import GifInfo
 from .image import (
     _ORIENT,
     MAX_ICC_BYTES,
-    _normalise_mode,
     _to_srgb,
+    decode_resized,
     display_size,
     exif_orientation,
     flatten,
-    load_pixels,
     open_image,
 )
 from .profiles import STORED_IMAGE_TYPES, Profile
-from .resample import resize
 from .sniff import base_type, canonical_mime
 from .video import _normalise_rotation, _open, _real_video_stream
 
@@ -301,7 +299,7 @@ def decode_original(
     """
     stored = display_size(size, orientation)
     icc = image.info.get("icc_profile")
-    pixels = resize(_normalise_mode(load_pixels(image, stored, canvas=canvas)), stored)
+    pixels = decode_resized(image, stored, canvas=canvas)
     usable = icc if isinstance(icc, bytes) and 0 < len(icc) <= MAX_ICC_BYTES else None
     if pixels.mode == "CMYK":
         pixels, usable = _to_srgb(pixels, usable), None

@@ -1,0 +1,210 @@
+"""Streamed JPEG decoding: Pillow's pixels, rows handed on only once complete, plain fallback."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from PIL import Image
+
+from attachmeta import AttachmetaError, analyze
+from attachmeta import jpeg as jpeg_module
+from attachmeta.image import decode_preview, decode_resized, open_image
+from attachmeta.jpeg import StreamedJpeg, StreamFailed, stream_jpeg
+from attachmeta.resample import resize
+from attachmeta.testing import mutated_files
+
+
+def _photo(width: int, height: int, seed: int = 1) -> Image.Image:
+    """Smooth shapes and noise: every row differs, and the entropy data is photo-like."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack(
+        [
+            128 + 100 * np.sin(x / 41) * np.cos(y / 29),
+            128 + 90 * np.cos((x + y) / 53),
+            120 + 60 * np.sin(y / 13),
+        ],
+        axis=-1,
+    )
+    base += rng.normal(0, 10, base.shape)
+    return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8), "RGB")
+
+
+def _jpeg(width: int, height: int, **params: object) -> bytes:
+    out = io.BytesIO()
+    _photo(width, height).save(out, "JPEG", **{"quality": 90, **params})
+    return out.getvalue()
+
+
+def _opened(data: bytes, target: tuple[int, int] | None = None) -> Image.Image:
+    image = open_image(data, "image/jpeg")
+    if target is not None:
+        image.draft(None, target)
+    return image
+
+
+def _plain_decode(data: bytes, target: tuple[int, int] | None = None) -> Image.Image:
+    image = _opened(data, target)
+    image.load()
+    return image
+
+
+def _streamed(data: bytes, target: tuple[int, int] | None = None) -> StreamedJpeg:
+    streamed = stream_jpeg(_opened(data, target))
+    assert streamed is not None
+    return streamed
+
+
+def _drain(pixels: Image.Image, rows: Iterator[int]) -> Image.Image:
+    for _ in rows:
+        pass
+    return pixels.convert("RGB")
+
+
+@pytest.mark.parametrize(
+    ("size", "params", "target"),
+    [
+        ((1200, 900), {}, None),
+        ((1200, 900), {"subsampling": 0}, None),  # 4:4:4
+        ((1200, 900), {"subsampling": 1}, None),  # 4:2:2
+        ((1203, 901), {"optimize": True}, None),  # sides not a multiple of the MCU
+        ((1000, 700), {"restart_marker_rows": 1}, None),
+        ((4032, 3024), {}, (554, 416)),  # a phone photo drafted at 1/4 for the preview
+        ((1728, 1152), {"quality": 75}, (588, 392)),  # drafted at 1/2
+    ],
+)
+def test_streamed_pixels_are_pillows(
+    size: tuple[int, int], params: dict[str, object], target: tuple[int, int] | None
+) -> None:
+    data = _jpeg(*size, **params)
+    expected = _plain_decode(data, target)
+    assert _streamed(data, target).run(_drain).tobytes() == expected.tobytes()
+    if target is not None:
+        resized = decode_resized(_opened(data), target)
+        assert resized.mode == "RGB"
+        assert resized.tobytes() == resize(expected, target).tobytes()
+
+
+def test_rows_are_complete_when_counted() -> None:
+    data = _jpeg(1500, 1100)
+    snapshots: list[tuple[int, bytes]] = []
+
+    def record(pixels: Image.Image, rows: Iterator[int]) -> Image.Image:
+        for count in rows:
+            snapshots.append((count, pixels.crop((0, 0, pixels.width, count)).tobytes()))
+        return pixels.copy()
+
+    final = _streamed(data).run(record)
+    counts = [count for count, _ in snapshots]
+    assert counts == sorted(set(counts)) and counts[-1] == final.height
+    assert len(counts) > 4, "the rows came all at once: nothing overlapped the decode"
+    for count, rows in snapshots:
+        assert rows == final.crop((0, 0, final.width, count)).tobytes()
+
+
+def test_small_progressive_grey_and_cmyk_jpegs_are_not_streamed() -> None:
+    big = _photo(800, 600)
+    cases = {
+        "small": _jpeg(400, 300),
+        "progressive": _jpeg(800, 600, progressive=True),
+        "grey": _encode(big.convert("L")),
+        "cmyk": _encode(big.convert("CMYK")),
+    }
+    for name, data in cases.items():
+        assert stream_jpeg(_opened(data)) is None, name
+    assert stream_jpeg(_opened(_jpeg(800, 600))) is not None
+    png = io.BytesIO()
+    big.save(png, "PNG")
+    assert stream_jpeg(open_image(png.getvalue(), "image/png")) is None
+    with Image.open(io.BufferedReader(io.BytesIO(_jpeg(800, 600)))) as from_a_file:
+        assert stream_jpeg(from_a_file) is None  # only bytes in memory are streamed
+
+
+def _encode(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("keep", [0.05, 0.4, 0.9, 0.999])
+def test_a_truncated_file_fails_as_the_plain_decode_does(
+    keep: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _jpeg(1200, 900)
+    cut = data[: int(len(data) * keep)]
+    with pytest.raises(StreamFailed, match="truncated"):
+        _streamed(cut).run(_drain)
+    with pytest.raises(AttachmetaError) as streamed:
+        decode_preview(open_image(cut, "image/jpeg"), (600, 450), 1)
+    monkeypatch.setattr(jpeg_module, "MIN_STREAMED_PIXELS", 1 << 62)
+    with pytest.raises(AttachmetaError) as plain:
+        decode_preview(open_image(cut, "image/jpeg"), (600, 450), 1)
+    assert type(streamed.value) is type(plain.value)
+    assert str(streamed.value) == str(plain.value)
+
+
+def test_a_failing_consumer_stops_the_decode_and_leaves_no_thread() -> None:
+    data = _jpeg(1600, 1200)
+    seen: list[int] = []
+
+    def fail(pixels: Image.Image, rows: Iterator[int]) -> None:
+        seen.append(next(rows))
+        raise RuntimeError("consumer gave up")
+
+    with pytest.raises(RuntimeError, match="consumer gave up"):
+        _streamed(data).run(fail)
+    assert seen and seen[0] < 1200
+    assert not any(thread.name == "attachmeta-jpeg" for thread in threading.enumerate())
+
+
+def test_analyze_gives_the_same_result_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _jpeg(2000, 1500)
+    before = threading.active_count()
+    fast = analyze(data)
+    assert threading.active_count() == before
+    monkeypatch.setattr(jpeg_module, "MIN_STREAMED_PIXELS", 1 << 62)
+    plain = analyze(data)
+    assert fast.to_dict() == plain.to_dict()
+    assert fast.small is not None and plain.small is not None
+    assert fast.small.tobytes() == plain.small.tobytes()
+    assert fast.render("original").data == plain.render("original").data
+
+
+def _outcome(data: bytes) -> tuple[str, bytes]:
+    try:
+        preview = decode_preview(open_image(data, "image/jpeg"), (20, 15), 1)
+    except AttachmetaError as error:
+        return type(error).__name__, str(error).encode()
+    return preview.mode, preview.tobytes()
+
+
+@settings(
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(mutated_files(formats=("jpeg",)))
+def test_damaged_jpegs_give_what_the_plain_decode_gives(data: bytes) -> None:
+    if not data.startswith(b"\xff\xd8\xff"):
+        return  # not sniffed as a JPEG: never reaches the decoder
+    try:
+        opened = open_image(data, "image/jpeg")
+    except AttachmetaError:
+        return  # refused at the header, before any decoding
+    original = jpeg_module.MIN_STREAMED_PIXELS
+    try:
+        jpeg_module.MIN_STREAMED_PIXELS = 1 << 62
+        plain = _outcome(data)
+        jpeg_module.MIN_STREAMED_PIXELS = 0
+        event("streamed" if stream_jpeg(opened) is not None else "not streamable")
+        streamed = _outcome(data)
+    finally:
+        jpeg_module.MIN_STREAMED_PIXELS = original
+    assert streamed == plain

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -79,7 +80,7 @@ def _drain(pixels: Image.Image, rows: Iterator[int]) -> Image.Image:
     ],
 )
 def test_streamed_pixels_are_pillows(
-    size: tuple[int, int], params: dict[str, object], target: tuple[int, int] | None
+    size: tuple[int, int], params: dict[str, Any], target: tuple[int, int] | None
 ) -> None:
     data = _jpeg(*size, **params)
     expected = _plain_decode(data, target)

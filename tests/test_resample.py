@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from attachmeta.resample import resize
+from attachmeta.resample import REDUCING_GAP, resize
 
 LANCZOS = Image.Resampling.LANCZOS
 MODES = ["RGB", "RGBA", "L", "LA", "CMYK"]
@@ -25,7 +25,9 @@ def _noise(width: int, height: int, mode: str, seed: int) -> Image.Image:
     return Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode)
 
 
-def _pillow_two_passes(image: Image.Image, size: tuple[int, int], gap: float = 3.0) -> Image.Image:
+def _pillow_two_passes(
+    image: Image.Image, size: tuple[int, int], gap: float = REDUCING_GAP
+) -> Image.Image:
     """Pillow's own steps written out: premultiply, reduce by whole blocks when the gap is
     over ``gap``, then one horizontal and one vertical Lanczos call over the whole image."""
     if image.size == size:
@@ -73,8 +75,8 @@ def test_banded_equals_pillow_two_passes(
         ((1008, 756), (554, 416), "RGB"),  # a 12 MP JPEG drafted at 1/4, to Mastodon's preview
         ((864, 576), (588, 392), "RGB"),
         ((2000, 2000), (480, 480), "RGBA"),
-        ((4000, 3000), (400, 300), "RGB"),  # reduced by blocks of 3x3 first
-        ((2001, 1333), (97, 65), "L"),  # blocks of 6x6 with partial ones at the edges
+        ((4000, 3000), (400, 300), "RGB"),  # reduced by blocks of 5x5 first
+        ((2001, 1333), (97, 65), "L"),  # blocks of 10x10 with partial ones at the edges
     ],
 )
 def test_proportional_resize_is_pillows_single_call(
@@ -82,7 +84,7 @@ def test_proportional_resize_is_pillows_single_call(
 ) -> None:
     # Scaling both sides alike, Pillow's single call runs the same two passes.
     image = _noise(*source, mode, seed=3)
-    expected = image.resize(target, LANCZOS, reducing_gap=3.0)
+    expected = image.resize(target, LANCZOS, reducing_gap=REDUCING_GAP)
     for bands in (1, 2, 4):
         assert resize(image, target, bands=bands).tobytes() == expected.tobytes()
 
@@ -183,8 +185,9 @@ def test_streamed_rows_are_used_as_they_come() -> None:
 
     original = image.crop
 
-    def crop(box: tuple[int, int, int, int]) -> Image.Image:
-        taken.append(box[3])
+    def crop(box: tuple[float, float, float, float] | None = None) -> Image.Image:
+        assert box is not None
+        taken.append(int(box[3]))
         assert box[3] <= seen[-1], "a band was read before its rows were complete"
         return original(box)
 

@@ -114,18 +114,24 @@ def bench_renditions(inputs: Sequence[Input], repeats: int) -> list[Row]:
 
 
 def bench_encoders(photo: Image.Image, repeats: int, pure_folder: Path, quick: bool) -> list[Row]:
-    """BlurHash encoders on 100x67 and 588x392 RGB images made from the photo."""
+    """BlurHash encoders on 100x67 and 588x392 RGB images made from the photo.
+
+    The pure-Python encoder is timed in a loop of its own, after the others: it runs a
+    hundred to a thousand times longer, and that much interpreted code leaves the caches cold
+    for whatever runs next (a 0.1 ms encoder run right after it takes twice as long).
+    """
     pure = contenders.load_pure_blurhash(pure_folder)
     slow = "blurhash (pure Python)"
     rows: list[Row] = []
     for size in ((100, 67), (588, 392)):
         image = photo.resize(size, Image.Resampling.LANCZOS)
         jobs: Jobs = {name: partial(enc, image) for name, enc in contenders.encoders(pure).items()}
-        once: dict[str, list[float]] = {}
-        if slow in jobs and (quick or size[0] > 100):
-            # seconds per call: time it once instead of holding up the whole run
-            once = time_round_robin({slow: jobs.pop(slow)}, 1, warm=False)
-        times = time_round_robin(jobs, repeats) | once
+        apart = {slow: jobs.pop(slow)} if slow in jobs else {}
+        times = time_round_robin(jobs, repeats)
+        if apart:
+            # a second or more per call on the larger image: one run, not a dozen
+            runs = 1 if quick or size[0] > 100 else 3
+            times |= time_round_robin(apart, runs, warm=False)
         rows += _rows("blurhash encode", f"{size[0]}x{size[1]}", times, OURS)
     return rows
 

@@ -70,29 +70,28 @@ def _drain(pixels: Image.Image, rows: Iterator[int]) -> Image.Image:
 @pytest.mark.parametrize(
     ("size", "params", "target"),
     [
-        ((1200, 900), {}, None),
-        ((1200, 900), {"subsampling": 0}, None),  # 4:4:4
-        ((1200, 900), {"subsampling": 1}, None),  # 4:2:2
-        ((1203, 901), {"optimize": True}, None),  # sides not a multiple of the MCU
-        ((1000, 700), {"restart_marker_rows": 1}, None),
+        ((2400, 1800), {}, (1200, 900)),  # drafted at 1/2
+        ((2400, 1800), {"subsampling": 0}, (1100, 800)),  # 4:4:4
+        ((2400, 1800), {"subsampling": 1}, (1000, 700)),  # 4:2:2
+        ((2403, 1801), {"optimize": True}, (900, 600)),  # sides not a multiple of the MCU
+        ((2000, 1400), {"restart_marker_rows": 1}, (700, 500)),
         ((4032, 3024), {}, (554, 416)),  # a phone photo drafted at 1/4 for the preview
-        ((1728, 1152), {"quality": 75}, (588, 392)),  # drafted at 1/2
+        ((1728, 1152), {"quality": 75}, (588, 392)),
     ],
 )
 def test_streamed_pixels_are_pillows(
-    size: tuple[int, int], params: dict[str, Any], target: tuple[int, int] | None
+    size: tuple[int, int], params: dict[str, Any], target: tuple[int, int]
 ) -> None:
     data = _jpeg(*size, **params)
     expected = _plain_decode(data, target)
     assert _streamed(data, target).run(_drain).tobytes() == expected.tobytes()
-    if target is not None:
-        resized = decode_resized(_opened(data), target)
-        assert resized.mode == "RGB"
-        assert resized.tobytes() == resize(expected, target).tobytes()
+    resized = decode_resized(_opened(data), target)
+    assert resized.mode == "RGB"
+    assert resized.tobytes() == resize(expected, target).tobytes()
 
 
 def test_rows_are_complete_when_counted() -> None:
-    data = _jpeg(1500, 1100)
+    data = _jpeg(3000, 2200)
     snapshots: list[tuple[int, bytes]] = []
 
     def record(pixels: Image.Image, rows: Iterator[int]) -> Image.Image:
@@ -100,7 +99,7 @@ def test_rows_are_complete_when_counted() -> None:
             snapshots.append((count, pixels.crop((0, 0, pixels.width, count)).tobytes()))
         return pixels.copy()
 
-    final = _streamed(data).run(record)
+    final = _streamed(data, (1500, 1100)).run(record)
     counts = [count for count, _ in snapshots]
     assert counts == sorted(set(counts)) and counts[-1] == final.height
     assert len(counts) > 4, "the rows came all at once: nothing overlapped the decode"
@@ -108,21 +107,25 @@ def test_rows_are_complete_when_counted() -> None:
         assert rows == final.crop((0, 0, final.width, count)).tobytes()
 
 
-def test_small_progressive_grey_and_cmyk_jpegs_are_not_streamed() -> None:
-    big = _photo(800, 600)
+def test_small_full_scale_progressive_grey_and_cmyk_jpegs_are_not_streamed() -> None:
+    big = _photo(1600, 1200)
+    half = (800, 600)
     cases = {
-        "small": _jpeg(400, 300),
-        "progressive": _jpeg(800, 600, progressive=True),
-        "grey": _encode(big.convert("L")),
-        "cmyk": _encode(big.convert("CMYK")),
+        "small": (_jpeg(800, 600), (400, 300)),
+        "full scale": (_jpeg(1600, 1200), (1000, 750)),
+        "progressive": (_jpeg(1600, 1200, progressive=True), half),
+        "grey": (_encode(big.convert("L")), half),
+        "cmyk": (_encode(big.convert("CMYK")), half),
     }
-    for name, data in cases.items():
-        assert stream_jpeg(_opened(data)) is None, name
-    assert stream_jpeg(_opened(_jpeg(800, 600))) is not None
+    for name, (data, target) in cases.items():
+        assert stream_jpeg(_opened(data, target)) is None, name
+    assert stream_jpeg(_opened(_jpeg(1600, 1200), half)) is not None
+    assert stream_jpeg(_opened(_jpeg(1600, 1200))) is None  # not drafted
     png = io.BytesIO()
     big.save(png, "PNG")
     assert stream_jpeg(open_image(png.getvalue(), "image/png")) is None
-    with Image.open(io.BufferedReader(io.BytesIO(_jpeg(800, 600)))) as from_a_file:
+    with Image.open(io.BufferedReader(io.BytesIO(_jpeg(1600, 1200)))) as from_a_file:
+        from_a_file.draft(None, half)
         assert stream_jpeg(from_a_file) is None  # only bytes in memory are streamed
 
 
@@ -136,21 +139,21 @@ def _encode(image: Image.Image) -> bytes:
 def test_a_truncated_file_fails_as_the_plain_decode_does(
     keep: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = _jpeg(1200, 900)
+    data = _jpeg(2400, 1800)
     cut = data[: int(len(data) * keep)]
     with pytest.raises(StreamFailed, match="truncated"):
-        _streamed(cut).run(_drain)
+        _streamed(cut, (1200, 900)).run(_drain)
     with pytest.raises(AttachmetaError) as streamed:
-        decode_preview(open_image(cut, "image/jpeg"), (600, 450), 1)
+        decode_preview(open_image(cut, "image/jpeg"), (1200, 900), 1)
     monkeypatch.setattr(jpeg_module, "MIN_STREAMED_PIXELS", 1 << 62)
     with pytest.raises(AttachmetaError) as plain:
-        decode_preview(open_image(cut, "image/jpeg"), (600, 450), 1)
+        decode_preview(open_image(cut, "image/jpeg"), (1200, 900), 1)
     assert type(streamed.value) is type(plain.value)
     assert str(streamed.value) == str(plain.value)
 
 
 def test_a_failing_consumer_stops_the_decode_and_leaves_no_thread() -> None:
-    data = _jpeg(1600, 1200)
+    data = _jpeg(3200, 2400)
     seen: list[int] = []
 
     def fail(pixels: Image.Image, rows: Iterator[int]) -> None:
@@ -158,7 +161,7 @@ def test_a_failing_consumer_stops_the_decode_and_leaves_no_thread() -> None:
         raise RuntimeError("consumer gave up")
 
     with pytest.raises(RuntimeError, match="consumer gave up"):
-        _streamed(data).run(fail)
+        _streamed(data, (1600, 1200)).run(fail)
     assert seen and seen[0] < 1200
     assert not any(thread.name == "attachmeta-jpeg" for thread in threading.enumerate())
 
@@ -176,16 +179,16 @@ def test_analyze_gives_the_same_result_on_both_paths(monkeypatch: pytest.MonkeyP
     assert fast.render("original").data == plain.render("original").data
 
 
-def _outcome(data: bytes) -> tuple[str, bytes]:
+def _outcome(data: bytes, target: tuple[int, int]) -> tuple[str, bytes]:
     try:
-        preview = decode_preview(open_image(data, "image/jpeg"), (20, 15), 1)
+        preview = decode_preview(open_image(data, "image/jpeg"), target, 1)
     except AttachmetaError as error:
         return type(error).__name__, str(error).encode()
     return preview.mode, preview.tobytes()
 
 
 @settings(
-    max_examples=300,
+    max_examples=800,
     derandomize=True,
     deadline=None,
     database=None,
@@ -199,13 +202,18 @@ def test_damaged_jpegs_give_what_the_plain_decode_gives(data: bytes) -> None:
         opened = open_image(data, "image/jpeg")
     except AttachmetaError:
         return  # refused at the header, before any decoding
+    width, height = opened.size
+    if width * height > 1 << 22:
+        return  # analyze refuses it by its pixel limit before decoding
+    target = (max(1, width // 4), max(1, height // 4))  # drafted at 1/4: streamable
+    opened.draft(None, target)
     original = jpeg_module.MIN_STREAMED_PIXELS
     try:
         jpeg_module.MIN_STREAMED_PIXELS = 1 << 62
-        plain = _outcome(data)
+        plain = _outcome(data, target)
         jpeg_module.MIN_STREAMED_PIXELS = 0
         event("streamed" if stream_jpeg(opened) is not None else "not streamable")
-        streamed = _outcome(data)
+        streamed = _outcome(data, target)
     finally:
         jpeg_module.MIN_STREAMED_PIXELS = original
     assert streamed == plain

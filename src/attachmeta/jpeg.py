@@ -10,9 +10,12 @@ resize the top of the picture while the bottom is still being decoded
 The decode stays on the calling thread, where the caller's cache and core already are: it is
 the longer part, and any slowness of the second core delays only the shorter one.
 
-Only large sequential RGB JPEGs read from memory are streamed: a progressive JPEG yields no
-rows before its last scan, and a small one costs less than a thread. When the decode fails,
-the caller decodes the plain way, which reports the problem in Pillow's own terms.
+Only large sequential RGB JPEGs read from memory, decoded at a reduced DCT scale, are
+streamed: a progressive JPEG yields no rows before its last scan, a small one costs less than
+a thread, and at full scale resizing a row costs more than decoding it (the second thread
+would fall behind, where the plain way resizes on every core once the decode is done). When
+the decode fails, the caller decodes the plain way, which reports the problem in Pillow's own
+terms.
 """
 
 from __future__ import annotations
@@ -161,8 +164,9 @@ def stream_jpeg(image: Image.Image) -> StreamedJpeg | None:
     """A streamed decode of ``image``, or ``None`` when it is to be decoded the plain way.
 
     Args:
-        image: an image from :func:`attachmeta.image.open_image`, not loaded, after any
-            ``draft``: only a large sequential RGB JPEG read from memory is streamed.
+        image: an image from :func:`attachmeta.image.open_image`, not loaded, after its
+            ``draft``: only a large sequential RGB JPEG read from memory and decoded at a
+            reduced scale is streamed.
     """
     if not isinstance(image, ImageFile.ImageFile) or len(image.tile) != 1:
         return None
@@ -176,6 +180,7 @@ def stream_jpeg(image: Image.Image) -> StreamedJpeg | None:
         or "progression" in image.info
         or "progressive" in image.info
         or image.width * image.height < MIN_STREAMED_PIXELS
+        or image.decoderconfig[:1] < (2,)
         or not isinstance(fp, io.BytesIO)
     ):
         return None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PIL import Image
 
 from attachmeta.testing import encode_image as encode
 
-__all__ = ["animated_gif", "encode", "gradient", "marked"]
+__all__ = ["animated_gif", "encode", "gradient", "marked", "photo"]
 
 
 def gradient(width: int, height: int, mode: str = "RGB") -> Image.Image:
@@ -20,6 +21,23 @@ def gradient(width: int, height: int, mode: str = "RGB") -> Image.Image:
         ]
     )
     return image.convert(mode)
+
+
+def photo(width: int, height: int, seed: int = 11) -> Image.Image:
+    """Smooth shapes plus noise, like a photo: a flat image would hide resampling errors, and
+    its JPEG entropy data is photo-like."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack(
+        [
+            128 + 100 * np.sin(x / 37) * np.cos(y / 23),
+            128 + 90 * np.cos((x + y) / 51),
+            120 + 60 * np.sin(y / 17),
+        ],
+        axis=-1,
+    )
+    base += rng.normal(0, 8, base.shape)
+    return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8), "RGB")
 
 
 def marked(width: int, height: int) -> Image.Image:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from media import encode, gradient
+from media import encode, gradient, photo
 from PIL import Image
 
 from attachmeta.geometry import size_for_budget
@@ -16,25 +16,9 @@ from attachmeta.image import decode_preview, display_size, exif_orientation, fla
 from attachmeta.testing import images
 
 
-def _photo(width: int, height: int) -> Image.Image:
-    """Smooth shapes plus noise, like a photo (a flat image would hide resampling errors)."""
-    rng = np.random.default_rng(11)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    base = np.stack(
-        [
-            128 + 100 * np.sin(x / 37) * np.cos(y / 23),
-            128 + 90 * np.cos((x + y) / 51),
-            120 + 60 * np.sin(y / 17),
-        ],
-        axis=-1,
-    )
-    base += rng.normal(0, 8, base.shape)
-    return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8), "RGB")
-
-
 @pytest.mark.parametrize("size", [(4032, 3024), (1728, 1152), (3000, 4000)])
 def test_reduced_scale_preview_matches_a_full_decode(size: tuple[int, int]) -> None:
-    data = encode(_photo(*size), "JPEG", quality=90)
+    data = encode(photo(*size), "JPEG", quality=90)
     target = size_for_budget(*size, 230_400)
     fast = decode_preview(open_image(data, "image/jpeg"), target, 1)
     with Image.open(io.BytesIO(data)) as full:

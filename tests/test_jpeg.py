@@ -7,9 +7,9 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
+from media import photo
 from PIL import Image
 
 from attachmeta import AttachmetaError, analyze
@@ -20,25 +20,9 @@ from attachmeta.resample import resize
 from attachmeta.testing import mutated_files
 
 
-def _photo(width: int, height: int, seed: int = 1) -> Image.Image:
-    """Smooth shapes and noise: every row differs, and the entropy data is photo-like."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    base = np.stack(
-        [
-            128 + 100 * np.sin(x / 41) * np.cos(y / 29),
-            128 + 90 * np.cos((x + y) / 53),
-            120 + 60 * np.sin(y / 13),
-        ],
-        axis=-1,
-    )
-    base += rng.normal(0, 10, base.shape)
-    return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8), "RGB")
-
-
 def _jpeg(width: int, height: int, **params: object) -> bytes:
     out = io.BytesIO()
-    _photo(width, height).save(out, "JPEG", **{"quality": 90, **params})
+    photo(width, height).save(out, "JPEG", **{"quality": 90, **params})
     return out.getvalue()
 
 
@@ -108,7 +92,7 @@ def test_rows_are_complete_when_counted() -> None:
 
 
 def test_small_full_scale_progressive_grey_and_cmyk_jpegs_are_not_streamed() -> None:
-    big = _photo(1600, 1200)
+    big = photo(1600, 1200)
     half = (800, 600)
     cases = {
         "small": (_jpeg(800, 600), (400, 300)),

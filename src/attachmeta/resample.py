@@ -57,9 +57,10 @@ def resize(
         bands: how many parts each pass is cut into; by default one per core (at most 4),
             fewer for small images. The pixels do not depend on it.
         rows: for an image still being filled from the top, the number of its complete rows
-            each time it grows, up to its height (:meth:`attachmeta.jpeg.StreamedJpeg.rows`):
-            the horizontal pass then runs on this thread, a band of rows as soon as they are
-            complete. The pixels do not depend on it.
+            each time it grows, up to its height (as :meth:`attachmeta.jpeg.StreamedJpeg.run`
+            hands them over): the horizontal pass then runs on this thread, a band of rows as
+            soon as they are complete, and the last band on every core. The pixels do not
+            depend on it.
         reducing_gap: a side reduced more than this many times is first shrunk by the whole
             factor that leaves it at least this many times the target (Pillow's
             ``reducing_gap``); the smaller, the faster and the less exact.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,16 @@ def corpus() -> Path:
     if root is None:
         pytest.skip("media corpus not found (set ATTACHMETA_CORPUS or put it in ../shared/corpus)")
     return root
+
+
+@pytest.fixture
+def no_new_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """attachmeta's own threads cannot start, as in a process at its thread limit."""
+    start = threading.Thread.start
+
+    def refuse(thread: threading.Thread) -> None:
+        if thread.name.startswith("attachmeta"):
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)

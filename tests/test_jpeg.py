@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from media import photo
 from PIL import Image
 
@@ -48,7 +49,7 @@ def _streamed(data: bytes, target: tuple[int, int] | None = None) -> StreamedJpe
 def _drain(pixels: Image.Image, rows: Iterator[int]) -> Image.Image:
     for _ in rows:
         pass
-    return pixels.convert("RGB")
+    return pixels.copy()
 
 
 @pytest.mark.parametrize(
@@ -201,3 +202,47 @@ def test_damaged_jpegs_give_what_the_plain_decode_gives(data: bytes) -> None:
     finally:
         jpeg_module.MIN_STREAMED_PIXELS = original
     assert streamed == plain
+
+
+def test_without_threads_the_work_is_done_on_the_calling_thread(no_new_threads: None) -> None:
+    data = _jpeg(2400, 1800)
+    with pytest.raises(StreamFailed, match="can't start new thread"):
+        _streamed(data, (1200, 900)).run(_drain)
+    expected = resize(_plain_decode(data, (1000, 750)), (1000, 750))
+    assert decode_resized(_opened(data), (1000, 750)).tobytes() == expected.tobytes()
+    result = analyze(data)
+    assert result.type == "image" and result.small is not None
+
+
+def test_mpo_photos_are_decoded_as_their_first_picture() -> None:
+    first, second = photo(2400, 1800), photo(600, 450, seed=3)
+    mpo, jpeg = io.BytesIO(), io.BytesIO()
+    first.save(mpo, "MPO", save_all=True, append_images=[second], quality=90)
+    first.save(jpeg, "JPEG", quality=90)
+    opened = _opened(mpo.getvalue(), (600, 450))
+    assert opened.format == "MPO" and opened.size == (600, 450)  # drafted like a JPEG
+    assert stream_jpeg(opened) is not None
+    from_mpo, from_jpeg = analyze(mpo.getvalue()), analyze(jpeg.getvalue())
+    assert from_mpo.to_dict() == from_jpeg.to_dict()
+    assert from_mpo.small is not None and from_jpeg.small is not None
+    assert from_mpo.small.tobytes() == from_jpeg.small.tobytes()
+
+
+@given(
+    height=st.integers(1, 200),
+    written=st.data(),
+)
+def test_rows_counted_are_never_more_than_those_written(
+    height: int, written: st.DataObject
+) -> None:
+    done = written.draw(st.integers(0, height), label="rows written")
+    alike = written.draw(st.sets(st.integers(0, max(0, done - 1)), max_size=5), label="marker rows")
+    known = written.draw(st.integers(0, done), label="count known before")
+    image = Image.new("RGB", (3, height), (10, 20, 30))
+    image.paste(jpeg_module._MARKER, (2, done, 3, height))  # rows not written yet
+    for row in alike if done else ():
+        image.putpixel((2, row), jpeg_module._MARKER)  # written pixels of the marker colour
+    count = jpeg_module._rows_written(image.im, 2, known, height)
+    assert known <= count <= done
+    if not alike:
+        assert count == done

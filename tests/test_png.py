@@ -205,3 +205,10 @@ def test_load_pixels_uses_the_two_thread_path(monkeypatch: pytest.MonkeyPatch) -
     pixels = load_pixels(image, image.size)
     assert pixels is not image  # decoded into a new image; the opened one stays unloaded
     assert pixels.tobytes() == _plain(data).tobytes()
+
+
+def test_without_a_thread_the_plain_decode_runs(no_threshold: None, no_new_threads: None) -> None:
+    data = _png(300, 200, colour=6, seed=4)
+    assert decode_png(open_image(data, "image/png"), data) is None
+    image = open_image(data, "image/png")
+    assert load_pixels(image, image.size).tobytes() == _plain(data).tobytes()

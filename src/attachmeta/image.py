@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageFile
 
 from .errors import InvalidMediaError, map_decoder_errors
-from .jpeg import StreamFailed, stream_jpeg
+from .jpeg import JPEG_FORMATS, StreamFailed, stream_jpeg
 from .png import decode_png
 from .resample import resize
 
@@ -167,7 +167,7 @@ def decode_resized(
         canvas: crop the decoded pixels to this (width, height) first (a GIF frame can run past
             the logical screen, and only the screen counts).
     """
-    if image.format == "JPEG":
+    if image.format in JPEG_FORMATS:
         image.draft(None, stored)
     streamed = stream_jpeg(image) if canvas is None else None
     if streamed is not None:
@@ -191,7 +191,7 @@ def load_pixels(
         canvas: crop the decoded pixels to this (width, height) (a GIF frame can run past
             the logical screen, and only the screen counts).
     """
-    if image.format == "JPEG":
+    if image.format in JPEG_FORMATS:
         image.draft(None, stored)
     fp = getattr(image, "fp", None)
     decoded = None

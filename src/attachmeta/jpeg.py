@@ -2,10 +2,11 @@
 
 Pillow decodes a JPEG from top to bottom, one block of input per decoder call, and does not
 say how far it has got. Here its decoder is fed the file block by block, as Pillow feeds it,
-into an RGBX image: the decoder sets the padding byte of every row it writes to 255, so
-between two calls the rows complete so far are found by reading the padding of the last
-column (zeroed beforehand), and their number is handed to a second thread. That thread can
-resize the top of the picture while the bottom is still being decoded
+into an image whose last column is first painted a marker colour. Between two calls, a row
+whose last pixel no longer has that colour has been decoded, and so have all the rows above
+it (they are written in order); a decoded pixel that happens to have the marker colour only
+delays the count. The number of complete rows is handed to a second thread, which can resize
+the top of the picture while the bottom is still being decoded
 (:func:`attachmeta.resample.resize` takes the counts). The pixels are Pillow's, bit for bit.
 The decode stays on the calling thread, where the caller's cache and core already are: it is
 the longer part, and any slowness of the second core delays only the shorter one.
@@ -31,15 +32,19 @@ from PIL import Image, ImageFile
 if TYPE_CHECKING:  # the stubs name the C types; the module does not export them
     from PIL._imaging import ImagingCore
 
-__all__ = ["MIN_STREAMED_PIXELS", "StreamFailed", "StreamedJpeg", "stream_jpeg"]
+__all__ = ["JPEG_FORMATS", "MIN_STREAMED_PIXELS", "StreamFailed", "StreamedJpeg", "stream_jpeg"]
+
+# Pillow's names for a JPEG: an MPO is a JPEG followed by more pictures (phones write them for
+# depth or gain maps), and its first picture is the photo.
+JPEG_FORMATS = frozenset({"JPEG", "MPO"})
 
 # Below this many decoded pixels a second thread saves less than it costs to start.
 MIN_STREAMED_PIXELS = 1 << 18
 _BLOCK = 1 << 16  # input bytes added per decoder call: Pillow's own block (decodermaxblock)
-_WRITTEN = 255  # the padding byte of a decoded row
+_MARKER = (251, 3, 247)  # the colour of the last column before its row is decoded
 # A count is handed over once it has grown by this share of the height: each handover wakes
 # the other thread and passes the GIL back and forth, on the decode's critical path.
-_HANDOVERS = 16
+_HANDOVERS = 8
 
 T = TypeVar("T")
 
@@ -49,7 +54,7 @@ class StreamFailed(Exception):
 
 
 class StreamedJpeg:
-    """A large sequential RGB JPEG, decoded into :attr:`image` (RGBX) by :meth:`run`.
+    """A large sequential RGB JPEG, decoded into :attr:`image` (RGB) by :meth:`run`.
 
     Args:
         image: a JPEG opened by Pillow, not loaded, after any ``draft``.
@@ -59,9 +64,9 @@ class StreamedJpeg:
     def __init__(self, image: ImageFile.ImageFile, data: bytes) -> None:
         tile = image.tile[0]
         width, height = image.size
-        self.image = Image.new("RGBX", image.size, None)
-        self.image.paste((0, 0, 0, 0), (width - 1, 0, width, height))  # the progress column
-        self._decoder = Image._getdecoder("RGBX", tile.codec_name, tile.args, image.decoderconfig)
+        self.image = Image.new("RGB", image.size, None)
+        self.image.paste(_MARKER, (width - 1, 0, width, height))
+        self._decoder = Image._getdecoder("RGB", tile.codec_name, tile.args, image.decoderconfig)
         self._decoder.setimage(self.image.im, tile.extents)
         self._data = memoryview(data)[tile.offset :]
 
@@ -72,7 +77,8 @@ class StreamedJpeg:
         image's height. Call once.
 
         Raises:
-            StreamFailed: the decoder stopped early (``rows`` raises it too).
+            StreamFailed: the decoder stopped early (``rows`` raises it too), or no second
+                thread could be started (the process is at its limit).
             BaseException: whatever ``consume`` raised.
         """
         counts: queue.SimpleQueue[int | BaseException] = queue.SimpleQueue()
@@ -89,7 +95,10 @@ class StreamedJpeg:
                 stop.set()  # the decode need not go on for nobody
 
         worker = threading.Thread(target=work, name="attachmeta-jpeg", daemon=True)
-        worker.start()
+        try:
+            worker.start()
+        except RuntimeError as error:  # no thread to be had: the caller decodes the plain way
+            raise StreamFailed(str(error)) from error
         try:
             self._decode(counts, stop)
         except BaseException as error:
@@ -149,11 +158,16 @@ def _counts(counts: queue.SimpleQueue[int | BaseException], height: int) -> Iter
 
 
 def _rows_written(core: ImagingCore, column: int, low: int, high: int) -> int:
-    """The number of rows written, at least ``low``: rows are written in order, each setting
-    the padding byte of ``column``, so the written ones are the first run of 255s there."""
+    """A number of rows known to be written, at least ``low`` (already known).
+
+    A pixel of ``column`` other than the marker was written by the decoder, and rows are
+    written in order, so whenever the search steps past a row, that row and the ones above it
+    are written: the result never counts a row still to come. (A written pixel of the marker
+    colour can only make the count smaller.)
+    """
     while low < high:
         middle = (low + high) // 2
-        if core.getpixel((column, middle))[3] == _WRITTEN:
+        if core.getpixel((column, middle)) != _MARKER:
             low = middle + 1
         else:
             high = middle
@@ -172,7 +186,7 @@ def stream_jpeg(image: Image.Image) -> StreamedJpeg | None:
         return None
     tile, fp = image.tile[0], getattr(image, "fp", None)
     if (
-        image.format != "JPEG"
+        image.format not in JPEG_FORMATS
         or image.mode != "RGB"
         or tile.codec_name != "jpeg"
         or not isinstance(tile.args, tuple)

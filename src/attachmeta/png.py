@@ -44,8 +44,8 @@ def decode_png(image: ImageFile.ImageFile, data: bytes) -> Image.Image | None:
     """``image``'s pixels decoded on two threads, or ``None`` to decode it the plain way.
 
     ``None`` when the file is small, interlaced, animated, palette-based, has chunks between
-    its image data and its end, or when anything goes wrong: the plain decode then reports
-    the problem in Pillow's own terms.
+    its image data and its end, when no second thread can be started, or when anything goes
+    wrong: the plain decode then reports the problem in Pillow's own terms.
 
     Args:
         image: ``data`` opened by Pillow's PNG plugin, not loaded.
@@ -56,7 +56,10 @@ def decode_png(image: ImageFile.ImageFile, data: bytes) -> Image.Image | None:
     layout = _layout(data)
     if layout is None or layout.raw_size < MIN_RAW_BYTES:
         return None
-    stream = _StoredStream(layout)
+    try:
+        stream = _StoredStream(layout)
+    except RuntimeError:  # no thread to be had (the process is at its limit)
+        return None
     try:
         decoded = _Streamed(image, stream)
         decoded.load()

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from itertools import pairwise
+from typing import cast
 
 from PIL import Image
 
@@ -31,10 +32,10 @@ _MIN_BAND_PIXELS = 1 << 17
 _MAX_BANDS = 4
 # A streamed image's horizontal pass takes at least this share of its rows per call: each
 # call recomputes the filter coefficients, which costs as much as resizing a few dozen rows.
-_STREAMED_BANDS = 16
+_STREAMED_BANDS = 8
 _LANCZOS = Image.Resampling.LANCZOS
 _PREMULTIPLIED = {"RGBA": "RGBa", "LA": "La"}
-_MODES = ("RGB", "RGBA", "L", "LA", "CMYK", "RGBX")
+_MODES = ("RGB", "RGBA", "L", "LA", "CMYK")
 
 
 def resize(
@@ -48,11 +49,10 @@ def resize(
     """Resize with Lanczos (up or down); big reductions first shrink by a box filter.
 
     Transparent images are resized with premultiplied alpha, as Pillow does, so that
-    transparent pixels lend no colour to their neighbours. RGBX (a decoder's padded RGB)
-    comes out as RGB.
+    transparent pixels lend no colour to their neighbours.
 
     Args:
-        image: an RGB, RGBA, L, LA, CMYK or RGBX image.
+        image: an RGB, RGBA, L, LA or CMYK image.
         size: the target (width, height), each at least 1.
         bands: how many parts each pass is cut into; by default one per core (at most 4),
             fewer for small images. The pixels do not depend on it.
@@ -74,9 +74,7 @@ def resize(
     if width < 1 or height < 1:
         raise ValueError(f"size must be at least 1x1, got {width}x{height}")
     if image.mode not in _MODES:
-        raise ValueError(
-            f"cannot resize mode {image.mode}: expected RGB, RGBA, L, LA, CMYK or RGBX"
-        )
+        raise ValueError(f"cannot resize mode {image.mode}: expected RGB, RGBA, L, LA or CMYK")
     if not reducing_gap >= 1:
         raise ValueError(f"reducing_gap must be at least 1, got {reducing_gap}")
     source_w, source_h = image.size
@@ -90,7 +88,7 @@ def resize(
         if rows is not None:
             for _ in _ready_bands(rows, source_h, 1):
                 pass  # the whole image is the result: wait for its last row
-        return image.convert("RGB") if image.mode == "RGBX" else image
+        return image
     premultiplied = _PREMULTIPLIED.get(image.mode)
 
     # The box Pillow resamples after its reduce step, in reduced pixels (not whole ones when
@@ -100,8 +98,8 @@ def resize(
 
     def horizontal(top: int, bottom: int) -> Image.Image:
         part = image if (top, bottom) == (0, source_h) else image.crop((0, top, source_w, bottom))
-        if premultiplied or image.mode == "RGBX":
-            part = part.convert(premultiplied or "RGB")
+        if premultiplied:
+            part = part.convert(premultiplied)
         if factor_x > 1 or factor_y > 1:
             part = part.reduce((factor_x, factor_y))
         if width == reduced_w and box_w == width:
@@ -160,13 +158,37 @@ def _default_bands(pixels: int) -> int:
 
 
 def _run(tasks: Sequence[Callable[[], Image.Image]]) -> list[Image.Image]:
-    """The results of ``tasks`` in order, the first run on this thread, the rest on others."""
-    if len(tasks) == 1:
-        return [tasks[0]()]
-    with ThreadPoolExecutor(len(tasks) - 1, thread_name_prefix="attachmeta-resize") as pool:
-        pending = [pool.submit(task) for task in tasks[1:]]
-        first = tasks[0]()
-        return [first, *(future.result() for future in pending)]
+    """The results of ``tasks`` in order, the first run on this thread, the rest on others.
+
+    Tasks whose thread cannot be started (the process is at its thread limit) run on this
+    thread too: the pixels do not depend on where a band is resized.
+    """
+    results: list[Image.Image | None] = [None] * len(tasks)
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            results[index] = tasks[index]()
+        except BaseException as error:  # raised again on the calling thread
+            errors.append(error)
+
+    threads: list[threading.Thread] = []
+    for index in range(1, len(tasks)):
+        thread = threading.Thread(target=work, args=(index,), name="attachmeta-resize")
+        try:
+            thread.start()
+        except RuntimeError:
+            break
+        threads.append(thread)
+    try:
+        for index in (0, *range(1 + len(threads), len(tasks))):
+            work(index)
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    return cast("list[Image.Image]", results)  # every task returned: none is left at None
 
 
 def _stack(parts: list[Image.Image], *, vertical: bool) -> Image.Image:

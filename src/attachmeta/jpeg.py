@@ -92,7 +92,7 @@ class StreamedJpeg:
             except BaseException as error:  # raised again on the calling thread
                 failure.append(error)
             finally:
-                stop.set()  # the decode need not go on for nobody
+                stop.set()  # no more rows are wanted: the decode may stop early
 
         worker = threading.Thread(target=work, name="attachmeta-jpeg", daemon=True)
         try:

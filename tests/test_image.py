@@ -60,3 +60,12 @@ def test_flatten_composites_over_the_background() -> None:
         and flat.getpixel((1, 0)) == (255, 0, 0)
     )
     assert flatten(Image.new("RGB", (1, 1), (1, 2, 3)), (0, 0, 0)).getpixel((0, 0)) == (1, 2, 3)
+
+
+def test_a_preview_at_the_upload_size_is_a_new_image_without_exif() -> None:
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    data = encode(gradient(80, 60), "JPEG", exif=exif)
+    preview = decode_preview(open_image(data, "image/jpeg"), (80, 60), 1)
+    assert type(preview) is Image.Image  # not the opened file, which still holds the upload
+    assert dict(preview.getexif()) == {} and preview.info == {}

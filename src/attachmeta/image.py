@@ -206,7 +206,8 @@ def load_pixels(
 
 
 def flatten(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
-    """``image`` as RGB, its transparent pixels composited over ``background``.
+    """``image`` as RGB, its transparent pixels composited over ``background`` (``image``
+    itself when it is RGB already).
 
     Args:
         image: an RGB or RGBA image.
@@ -244,7 +245,7 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     colour = image.convert(image.mode[:-1]) if alpha is not None else image
     converted = _apply_icc(colour, icc) if icc else None
     if converted is None:
-        converted = colour if colour.mode == "RGB" else colour.convert("RGB")
+        converted = colour.convert("RGB")  # a copy even of RGB: the result owns its pixels
     if alpha is not None:
         converted.putalpha(alpha)
     return converted
